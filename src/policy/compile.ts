@@ -1,0 +1,33 @@
+/**
+ * Builds the cookie-name index of a validated policy. Pure; no I/O.
+ */
+import type { CompiledPolicy, CookieClassification, ServiceDeclaration, TenantPolicy } from "./types";
+
+export function compilePolicy(policy: TenantPolicy): CompiledPolicy {
+  const exact = new Map<string, CookieClassification>();
+  const prefixes: Array<[string, CookieClassification]> = [];
+  const servicesByKey = new Map<string, ServiceDeclaration[]>();
+  for (const service of policy.services) {
+    const list = servicesByKey.get(service.consentKey);
+    if (list) list.push(service);
+    else servicesByKey.set(service.consentKey, [service]);
+    for (const cookie of service.cookies) {
+      const entry = { service, cookie };
+      if (cookie.prefix) prefixes.push([cookie.name, entry]);
+      else if (!exact.has(cookie.name)) exact.set(cookie.name, entry);
+    }
+  }
+  // Longest prefix first, so `_pk_id.` wins over `_pk_` whatever the file order.
+  prefixes.sort((a, b) => b[0].length - a[0].length);
+
+  function classify(name: string): CookieClassification | undefined {
+    const hit = exact.get(name);
+    if (hit) return hit;
+    for (const [prefix, entry] of prefixes) {
+      if (name.length > prefix.length && name.startsWith(prefix)) return entry;
+    }
+    return undefined;
+  }
+
+  return { ...policy, classify, servicesByKey };
+}

@@ -1,0 +1,116 @@
+/**
+ * The tenant policy model: plain data, as read from `policies/` and validated by
+ * `validate.ts`. Pure types; no I/O.
+ */
+
+export type Lang = "en" | "fr";
+export const LANGS: readonly Lang[] = ["en", "fr"];
+
+/** A text in English and, where the policy has it, French. A plain string is the same in every language. */
+export type LocalizedText = string | { en: string; fr?: string };
+
+export type Category = "necessary" | "functional" | "statistics" | "marketing";
+export const CATEGORIES: readonly Category[] = ["necessary", "functional", "statistics", "marketing"];
+
+/** One cookie (or family of cookies sharing a prefix) that a service sets. */
+export interface CookieDeclaration {
+  /** The exact cookie name, or the prefix when `prefix` is true (`_ga_`, `_pk_id.`). Case-sensitive, as browsers compare names. */
+  name: string;
+  prefix?: boolean;
+  /** How long the cookie lives, as the policy states it ("6 months", "session"). */
+  duration: LocalizedText;
+  /** Overrides the service's purpose for this cookie. */
+  purpose?: LocalizedText;
+  /** The cookie is set HttpOnly (shown in the table; expiry works either way). */
+  httpOnly?: boolean;
+  /** The cookie is set with `Secure`: its expiry must be `Secure` too. */
+  secure?: boolean;
+  /** Paths the cookie may be set on; default `["/"]`. Expiry emits one line per path. */
+  paths?: string[];
+  /**
+   * Domains the cookie may be set on; default `["host"]`. `"host"` is host-only (no Domain
+   * attribute), `"parent"` is the tenant's `parentDomain`; any other value is a literal domain.
+   */
+  domains?: string[];
+}
+
+/** Hosts and inline markers identifying a service's scripts in HTML (script blocking). */
+export interface BlockingDeclaration {
+  hosts?: string[];
+  markers?: string[];
+}
+
+export interface ServiceDeclaration {
+  /** Stable id, unique in the policy ("ga", "matomo", "opendatasoft"). */
+  id: string;
+  /** The key this service answers to in `cookies_preferences` ("ga", "matomo", "xiti", "at"). */
+  consentKey: string;
+  category: Category;
+  /** Service provider's name, as in the policy table. */
+  provider: string;
+  /** "Function and location" column. */
+  function: LocalizedText;
+  /** "Purposes" column. */
+  purpose: LocalizedText;
+  cookies: CookieDeclaration[];
+  block?: BlockingDeclaration;
+}
+
+export interface PolicySection {
+  heading: LocalizedText;
+  /** Heading level below the page title (2 = section, 3 = subsection). */
+  level?: 2 | 3;
+  /** Paragraphs; `{site}` is replaced by the tenant's `siteUrl`. */
+  paragraphs: LocalizedText[];
+}
+
+export interface CategoryDeclaration {
+  id: Category;
+  name: LocalizedText;
+  description: LocalizedText;
+}
+
+export interface BannerDeclaration {
+  enabled: boolean;
+  text?: LocalizedText;
+}
+
+/** A tenant's complete policy, after the base policy and the tenant file are merged. */
+export interface TenantPolicy {
+  /** Tenant id, the policy file's name ("maia"). */
+  id: string;
+  /** Hostnames served for this tenant, lower-case, no port ("maia.opendatasoft.com"). */
+  hosts: string[];
+  /** Where requests are proxied; default `https://<hosts[0]>`. The worker var ORIGIN overrides it. */
+  origin?: string;
+  /** The platform URL named in the policy text ("https://maia.opendatasoft.com"). */
+  siteUrl: string;
+  /** Registrable parent domain for cookies declared with the `"parent"` domain ("opendatasoft.com"). */
+  parentDomain?: string;
+  /** Changes whenever the policy changes in a way that needs consent again. */
+  revision: string;
+  title: LocalizedText;
+  /** The policy text, in order. */
+  sections: PolicySection[];
+  categories: CategoryDeclaration[];
+  services: ServiceDeclaration[];
+  /** Expire cookies no policy declares when a request carries them (host-only, `/`). Default true. */
+  expireUnknown?: boolean;
+  banner?: BannerDeclaration;
+  /** Add a Content-Security-Policy that keeps non-consented blocking hosts unreachable. Default false. */
+  csp?: boolean;
+}
+
+/** What a cookie name resolves to in a policy. */
+export interface CookieClassification {
+  service: ServiceDeclaration;
+  cookie: CookieDeclaration;
+}
+
+/** A validated policy with its lookup structures, built once per isolate. */
+export interface CompiledPolicy extends TenantPolicy {
+  /** Resolves a cookie name (exact names first, then the longest prefix); undefined when unknown. */
+  classify(name: string): CookieClassification | undefined;
+  /** Services by consent key. */
+  servicesByKey: ReadonlyMap<string, ServiceDeclaration[]>;
+}
