@@ -1,0 +1,65 @@
+/**
+ * The only place that talks to the origin: forwards the visitor's request with the filtered
+ * Cookie header, streams both bodies, and returns the origin's response with its Set-Cookie
+ * lines decided by the tenant policy. Failures of the world become 502/504 pages.
+ */
+import { errorPage } from "./pages";
+import { decideRequest, decideResponse, stripLog, type ExchangeContext } from "./enforce";
+import { forwardRequestHeaders, responseHeaders, rewriteLocation } from "./headers";
+
+/** How long to wait for the origin's response headers, unless ORIGIN_TIMEOUT_MS says otherwise. */
+export const DEFAULT_ORIGIN_TIMEOUT_MS = 20_000;
+
+/** Statuses whose responses never carry a body (RFC 9110). */
+const NULL_BODY = new Set([101, 204, 205, 304]);
+
+export interface ForwardOptions {
+  /** The origin, `scheme://host[:port]`. */
+  origin: string;
+  timeoutMs: number;
+  /** Called with the structured record of what was stripped (the worker logs it). */
+  log?: (record: object) => void;
+}
+
+export async function forwardToOrigin(request: Request, ctx: ExchangeContext, options: ForwardOptions): Promise<Response> {
+  const url = new URL(request.url);
+  // Path and query only: the target host is the tenant's origin, never anything the visitor wrote.
+  const target = options.origin + url.pathname + url.search;
+  const decision = decideRequest(request.headers.get("cookie"), ctx);
+  const headers = forwardRequestHeaders(request.headers, { cookie: decision.cookie, host: ctx.host, secure: ctx.secure });
+  const hasBody = request.method !== "GET" && request.method !== "HEAD" && request.body !== null;
+
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), options.timeoutMs);
+  let upstream: Response;
+  try {
+    upstream = await fetch(target, {
+      method: request.method,
+      headers,
+      body: hasBody ? request.body : null,
+      redirect: "manual",
+      signal: abort.signal,
+    });
+  } catch (err) {
+    if (abort.signal.aborted) {
+      return errorPage(504, `The portal did not answer within ${Math.round(options.timeoutMs / 1000)} s. Please try again.`);
+    }
+    return errorPage(502, "The portal could not be reached. Please try again in a moment.");
+  } finally {
+    clearTimeout(timer);
+  }
+
+  const response = decideResponse(upstream.headers.getSetCookie(), decision, ctx);
+  const out = responseHeaders(upstream.headers, response.setCookies);
+  const location = out.get("location");
+  if (location) {
+    const visitorBase = `${ctx.secure ? "https" : "http"}://${url.host}`;
+    out.set("location", rewriteLocation(location, options.origin, visitorBase));
+  }
+
+  const record = stripLog(ctx, decision, response, { method: request.method, path: url.pathname, status: upstream.status });
+  if (record) options.log?.(record);
+
+  const body = request.method === "HEAD" || NULL_BODY.has(upstream.status) ? null : upstream.body;
+  return new Response(body, { status: upstream.status, statusText: upstream.statusText, headers: out });
+}
