@@ -1,0 +1,201 @@
+/**
+ * Reads a Set-Cookie line the way a browser does (RFC 6265bis, section 5.6 "The Set-Cookie
+ * Header Field" and 5.7 "Storage Model"). Pure; no I/O. `setCookieName` is on the per-response
+ * path and scans each line once; `parseSetCookie` is for tests and tooling.
+ */
+
+/** Largest name + value a browser stores, in octets (6265bis 5.6, step 5). */
+const MAX_NAME_VALUE_OCTETS = 4096;
+/** Attribute values longer than this are ignored (6265bis 5.6, unparsed-attributes step). */
+const MAX_ATTRIBUTE_VALUE_OCTETS = 1024;
+
+const SEMICOLON = 0x3b;
+const EQUALS = 0x3d;
+const SPACE = 0x20;
+const TAB = 0x09;
+
+/** CTLs except HTAB: %x00-08 / %x0A-1F / %x7F. A set-cookie-string holding one is ignored. */
+function isRejectedControl(code: number): boolean {
+  return (code < 0x20 && code !== TAB) || code === 0x7f;
+}
+
+function isWhitespace(code: number): boolean {
+  return code === SPACE || code === TAB;
+}
+
+/** UTF-8 octets of `s[start, end)`; strings are UTF-16 here, the limits are in octets. */
+function octetLength(s: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < end && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4; // a surrogate pair is one 4-octet code point
+      i++;
+    } else n += 3; // includes a lone surrogate, sent as U+FFFD
+  }
+  return n;
+}
+
+function exceedsOctets(s: string, start: number, end: number, limit: number): boolean {
+  const units = end - start;
+  if (units > limit) return true; // every code unit is at least one octet
+  if (units * 3 <= limit) return false; // and at most three
+  return octetLength(s, start, end) > limit;
+}
+
+/** `__Secure-` / `__Host-`, compared case-insensitively (6265bis 5.7, nameless cookies). */
+function startsWithSecurityPrefix(s: string, start: number, end: number): boolean {
+  const len = end - start;
+  return (
+    (len >= 9 && s.slice(start, start + 9).toLowerCase() === "__secure-") ||
+    (len >= 7 && s.slice(start, start + 7).toLowerCase() === "__host-")
+  );
+}
+
+/**
+ * The cookie name a browser would store for this line, or null when it ignores the line.
+ * "" is a nameless cookie (a pair without "="), which browsers do store.
+ */
+export function setCookieName(line: string): string | null {
+  const len = line.length;
+  let pairEnd = -1;
+  let eq = -1;
+  // One pass: reject CTLs anywhere in the line, note the end of the pair and its first "=".
+  for (let i = 0; i < len; i++) {
+    const c = line.charCodeAt(i);
+    if (isRejectedControl(c)) return null;
+    if (pairEnd < 0) {
+      if (c === SEMICOLON) pairEnd = i;
+      else if (c === EQUALS && eq < 0) eq = i;
+    }
+  }
+  if (pairEnd < 0) pairEnd = len;
+
+  let nameStart = 0;
+  let nameEnd = 0;
+  let valueStart = 0;
+  if (eq >= 0) {
+    nameEnd = eq;
+    valueStart = eq + 1;
+  } else {
+    valueStart = 0; // no "=": empty name, the whole pair is the value
+  }
+  let valueEnd = pairEnd;
+  while (nameStart < nameEnd && isWhitespace(line.charCodeAt(nameStart))) nameStart++;
+  while (nameEnd > nameStart && isWhitespace(line.charCodeAt(nameEnd - 1))) nameEnd--;
+  while (valueStart < valueEnd && isWhitespace(line.charCodeAt(valueStart))) valueStart++;
+  while (valueEnd > valueStart && isWhitespace(line.charCodeAt(valueEnd - 1))) valueEnd--;
+
+  const nameUnits = nameEnd - nameStart;
+  const valueUnits = valueEnd - valueStart;
+  if (nameUnits === 0 && valueUnits === 0) return null;
+  const units = nameUnits + valueUnits;
+  // Count octets only when the code-unit count cannot settle it (1 to 3 octets per unit).
+  if (
+    units * 3 > MAX_NAME_VALUE_OCTETS &&
+    (units > MAX_NAME_VALUE_OCTETS ||
+      octetLength(line, nameStart, nameEnd) + octetLength(line, valueStart, valueEnd) > MAX_NAME_VALUE_OCTETS)
+  ) {
+    return null;
+  }
+  if (nameUnits === 0) {
+    return startsWithSecurityPrefix(line, valueStart, valueEnd) ? null : "";
+  }
+  return nameStart === 0 && nameEnd === len ? line : line.slice(nameStart, nameEnd);
+}
+
+/**
+ * The cookie attributes as the browser records them (6265bis 5.6.1-5.6.7); the last valid
+ * occurrence of each wins. `path` undefined means the default path (also when the last Path
+ * did not start with "/"); `domain` is lower-cased without a leading "."; `sameSite` is
+ * "Strict", "Lax", "None" or "Default" (any other value); `maxAge` is in seconds, 0 for zero
+ * or negative ("expire now"); `expires` is the attribute's raw text (not checked as a cookie-date).
+ */
+export interface SetCookieAttributes {
+  path?: string;
+  domain?: string;
+  secure: boolean;
+  httpOnly: boolean;
+  sameSite?: string;
+  maxAge?: number;
+  expires?: string;
+}
+
+function trimWhitespace(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && isWhitespace(s.charCodeAt(start))) start++;
+  while (end > start && isWhitespace(s.charCodeAt(end - 1))) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
+}
+
+function isAllDigits(s: string, from: number): boolean {
+  if (from >= s.length) return false;
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+function applyAttribute(attrs: SetCookieAttributes, av: string): void {
+  const eq = av.indexOf("=");
+  const name = trimWhitespace(eq < 0 ? av : av.slice(0, eq)).toLowerCase();
+  const value = eq < 0 ? "" : trimWhitespace(av.slice(eq + 1));
+  if (exceedsOctets(value, 0, value.length, MAX_ATTRIBUTE_VALUE_OCTETS)) return;
+  switch (name) {
+    case "expires":
+      if (value !== "") attrs.expires = value;
+      return;
+    case "max-age": {
+      // 5.6.2: a DIGIT or "-" first, DIGITs after; otherwise the attribute is ignored.
+      const first = value.charCodeAt(0);
+      const negative = first === 0x2d;
+      if (!(negative ? isAllDigits(value, 1) : isAllDigits(value, 0))) return;
+      const n = Number(value);
+      attrs.maxAge = n <= 0 ? 0 : n; // "-0", "-5" and "0" all mean "expire now"
+      return;
+    }
+    case "domain": {
+      if (value === "") return; // 5.6.3: the user agent SHOULD ignore an empty Domain
+      attrs.domain = (value.charCodeAt(0) === 0x2e ? value.slice(1) : value).toLowerCase();
+      return;
+    }
+    case "path":
+      // 5.6.4: an empty or relative Path means the default path.
+      if (value.charCodeAt(0) === 0x2f) attrs.path = value;
+      else delete attrs.path;
+      return;
+    case "secure":
+      attrs.secure = true;
+      return;
+    case "httponly":
+      attrs.httpOnly = true;
+      return;
+    case "samesite": {
+      const v = value.toLowerCase();
+      attrs.sameSite = v === "strict" ? "Strict" : v === "lax" ? "Lax" : v === "none" ? "None" : "Default";
+      return;
+    }
+  }
+}
+
+/** The full reading of a Set-Cookie line, or null when a browser would ignore it. */
+export function parseSetCookie(
+  line: string,
+): { name: string; value: string; attributes: SetCookieAttributes } | null {
+  const name = setCookieName(line);
+  if (name === null) return null;
+  const semi = line.indexOf(";");
+  const pair = semi < 0 ? line : line.slice(0, semi);
+  const eq = pair.indexOf("=");
+  const value = trimWhitespace(eq < 0 ? pair : pair.slice(eq + 1));
+  const attributes: SetCookieAttributes = { secure: false, httpOnly: false };
+  if (semi >= 0) {
+    // Attributes are split on ";" alone: the comma in "Expires=Wed, 21 Oct 2015 …" is plain text.
+    for (const av of line.slice(semi + 1).split(";")) applyAttribute(attributes, av);
+  }
+  return { name, value, attributes };
+}
