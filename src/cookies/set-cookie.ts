@@ -73,15 +73,10 @@ export function setCookieName(line: string): string | null {
   }
   if (pairEnd < 0) pairEnd = len;
 
+  // No "=": the name is empty and the whole pair is the value (a nameless cookie).
   let nameStart = 0;
-  let nameEnd = 0;
-  let valueStart = 0;
-  if (eq >= 0) {
-    nameEnd = eq;
-    valueStart = eq + 1;
-  } else {
-    valueStart = 0; // no "=": empty name, the whole pair is the value
-  }
+  let nameEnd = eq < 0 ? 0 : eq;
+  let valueStart = eq < 0 ? 0 : eq + 1;
   let valueEnd = pairEnd;
   while (nameStart < nameEnd && isWhitespace(line.charCodeAt(nameStart))) nameStart++;
   while (nameEnd > nameStart && isWhitespace(line.charCodeAt(nameEnd - 1))) nameEnd--;
@@ -103,7 +98,7 @@ export function setCookieName(line: string): string | null {
   if (nameUnits === 0) {
     return startsWithSecurityPrefix(line, valueStart, valueEnd) ? null : "";
   }
-  return nameStart === 0 && nameEnd === len ? line : line.slice(nameStart, nameEnd);
+  return line.slice(nameStart, nameEnd);
 }
 
 /**
