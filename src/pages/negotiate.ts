@@ -1,0 +1,53 @@
+/** Chooses the /cookies representation from an Accept header (RFC 9110 §12.5.1). Pure; no I/O. */
+
+export type PageFormat = "html" | "json" | "markdown";
+
+const TYPES: ReadonlyArray<[string, PageFormat]> = [
+  ["text/html", "html"],
+  ["application/json", "json"],
+  ["text/markdown", "markdown"],
+];
+
+/** How specifically a media range matches a type: 3 exact, 2 `type/*`, 1 `*\/*`, 0 none. */
+function specificity(range: string, type: string): number {
+  if (range === type) return 3;
+  if (range === "*/*") return 1;
+  const slash = type.indexOf("/");
+  return range === type.slice(0, slash) + "/*" ? 2 : 0;
+}
+
+/**
+ * The representation the client prefers: each type takes the q-value of its most specific
+ * matching range; the highest q wins, HTML on ties and by default (no header, nothing acceptable).
+ */
+export function chooseFormat(accept: string | undefined): PageFormat {
+  if (!accept) return "html";
+  const ranges: Array<[string, number]> = [];
+  for (const part of accept.split(",", 64)) {
+    const [range, ...params] = part.split(";");
+    let q = 1;
+    for (const p of params) {
+      const m = /^\s*q\s*=\s*([01](?:\.\d{0,3})?)\s*$/i.exec(p);
+      if (m) q = Number(m[1]);
+    }
+    ranges.push([range.trim().toLowerCase(), q]);
+  }
+  let best: PageFormat = "html";
+  let bestQ = 0;
+  for (const [type, format] of TYPES) {
+    let spec = 0;
+    let q = 0;
+    for (const [range, rq] of ranges) {
+      const s = specificity(range, type);
+      if (s > spec) {
+        spec = s;
+        q = rq;
+      }
+    }
+    if (q > bestQ) {
+      best = format;
+      bestQ = q;
+    }
+  }
+  return best;
+}

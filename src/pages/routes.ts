@@ -1,0 +1,143 @@
+/**
+ * The /cookies routes: GET/HEAD render the tenant's policy (HTML, JSON or Markdown by Accept),
+ * POST saves the visitor's choice. Thin handlers over the pure modules of this folder; the
+ * core middleware has already set c.var (policy, consent, cookies, secure, host).
+ */
+import { Hono, type Context, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { csrf } from "hono/csrf";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "../app-env";
+import { consentSetCookie, serializeConsent } from "../consent/serialize";
+import type { Consent } from "../consent/types";
+import { cookieValues } from "../cookies/cookie-header";
+import { filterRequestCookies } from "../cookies/decide";
+import { expiryLines } from "../cookies/expire";
+import { buildDeclaration } from "./declaration";
+import { DEFAULT_RETURN, parsePreferenceForm, safeReturnPath } from "./form";
+import { chooseLang } from "./i18n";
+import { renderPolicyMarkdown } from "./markdown";
+import { chooseFormat } from "./negotiate";
+import { renderPolicyPage } from "./policy-page";
+import { buildPolicyView } from "./view";
+
+/** The form holds a few short fields; anything much larger is not our form. */
+export const MAX_FORM_BYTES = 8 * 1024;
+
+/** No script, no plugins, no framing, forms only to this origin; styles only with the nonce. */
+function contentSecurityPolicy(nonce?: string): string {
+  const style = nonce ? `; style-src 'nonce-${nonce}'` : "";
+  return `default-src 'none'${style}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+}
+
+function setSecurityHeaders(c: Context<AppEnv>, nonce?: string): void {
+  c.header("Content-Security-Policy", contentSecurityPolicy(nonce));
+  c.header("X-Content-Type-Options", "nosniff");
+  c.header("Referrer-Policy", "same-origin");
+  c.header("X-Frame-Options", "DENY");
+  // The page shows the visitor's own choices: never stored by a shared cache.
+  c.header("Cache-Control", "private, no-store");
+}
+
+function plainError(c: Context<AppEnv>, message: string, status: 400 | 403 | 405 | 413 | 415): Response {
+  setSecurityHeaders(c);
+  return c.text(message, status);
+}
+
+function newNonce(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes));
+}
+
+function showPolicy(c: Context<AppEnv>): Response {
+  const lang = chooseLang(
+    c.req.query("lang"),
+    cookieValues(c.var.cookies, "django_language")[0],
+    c.req.header("accept-language"),
+  );
+  const view = buildPolicyView(c.var.policy, c.var.consent, lang);
+  const format = chooseFormat(c.req.header("accept"));
+  c.header("Vary", "Accept, Accept-Language, Cookie");
+  c.header("Content-Language", lang);
+  if (format === "json") {
+    setSecurityHeaders(c);
+    return c.json(buildDeclaration(view));
+  }
+  if (format === "markdown") {
+    setSecurityHeaders(c);
+    return c.body(renderPolicyMarkdown(view), 200, { "Content-Type": "text/markdown; charset=utf-8" });
+  }
+  const nonce = newNonce();
+  setSecurityHeaders(c, nonce);
+  const returnTo = safeReturnPath(c.req.query("return")) ?? DEFAULT_RETURN;
+  return c.html(renderPolicyPage(view, { nonce, returnTo }));
+}
+
+const sameOrigin = csrf();
+
+/**
+ * Refuses cross-site form posts (403) with hono's csrf check: `Sec-Fetch-Site: same-origin`
+ * or an `Origin` equal to the request's own. Browsers send `Origin` on every POST (Fetch
+ * standard, "append a request Origin header"), so a request with neither header is not a
+ * browser form: it cannot ride the visitor's cookies, and is let through (curl, scripts).
+ */
+const refuseCrossSite: MiddlewareHandler<AppEnv> = async function refuseCrossSite(c, next) {
+  if (c.req.header("origin") !== undefined || c.req.header("sec-fetch-site") !== undefined) {
+    try {
+      await sameOrigin(c, async () => {});
+    } catch (err) {
+      if (err instanceof HTTPException && err.status === 403) {
+        return plainError(c, "Cross-site form posts are refused.", 403);
+      }
+      throw err;
+    }
+  }
+  await next();
+};
+
+const limitFormSize = bodyLimit({
+  maxSize: MAX_FORM_BYTES,
+  onError: (c) => plainError(c as Context<AppEnv>, "Form too large.", 413),
+});
+
+async function savePreferences(c: Context<AppEnv>): Promise<Response> {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/x-www-form-urlencoded\s*(?:;|$)/i.test(type)) {
+    return plainError(c, "Expected an HTML form (application/x-www-form-urlencoded).", 415);
+  }
+  let body: string;
+  try {
+    body = await c.req.text();
+  } catch {
+    return plainError(c, "Unreadable form body.", 400);
+  }
+  const { policy, secure, host } = c.var;
+  const form = parsePreferenceForm(new URLSearchParams(body), policy);
+  if (!form.ok) return plainError(c, form.error, 400);
+
+  const now = Date.now();
+  const consent: Consent = { explicit: true, source: "cookie", granted: form.granted };
+  c.header("Set-Cookie", consentSetCookie(serializeConsent(form.granted, policy, now), { secure, now }), {
+    append: true,
+  });
+  // Cookies the request carries that the new choice no longer allows (HttpOnly ones too: the
+  // browser sent them, so we know them) are deleted in this same response.
+  const { refused } = filterRequestCookies(c.req.header("cookie"), policy, consent);
+  for (const line of expiryLines(refused, policy, { secure, host })) {
+    c.header("Set-Cookie", line, { append: true });
+  }
+  setSecurityHeaders(c);
+  return c.redirect(form.returnTo, 303);
+}
+
+function methodNotAllowed(c: Context<AppEnv>): Response {
+  c.header("Allow", "GET, HEAD, POST");
+  return plainError(c, "Method not allowed.", 405);
+}
+
+/** Mount with `app.route("/cookies", cookiesRoutes)`. HEAD is answered by the GET route. */
+export const cookiesRoutes = new Hono<AppEnv>()
+  .get("/", showPolicy)
+  .post("/", refuseCrossSite, limitFormSize, savePreferences)
+  .all("/", methodNotAllowed);
+

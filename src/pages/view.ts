@@ -1,0 +1,153 @@
+/**
+ * Turns a compiled policy and the visitor's consent into plain, localised view data that the
+ * HTML, Markdown and JSON renderers share. Pure; no I/O.
+ */
+import type { Consent } from "../consent/types";
+import type { Category, CompiledPolicy, Lang } from "../policy/types";
+import { localize } from "./i18n";
+
+export interface CookieView {
+  name: string;
+  prefix: boolean;
+  duration: string;
+  /** Set only when the cookie overrides its service's purpose. */
+  purpose?: string;
+  httpOnly: boolean;
+}
+
+export interface ServiceView {
+  id: string;
+  consentKey: string;
+  category: Category;
+  provider: string;
+  function: string;
+  purpose: string;
+  cookies: CookieView[];
+}
+
+export interface CategoryView {
+  id: Category;
+  name: string;
+  description: string;
+  necessary: boolean;
+  services: ServiceView[];
+}
+
+export interface SectionView {
+  heading: string;
+  level: 2 | 3;
+  paragraphs: string[];
+}
+
+/** One switch of the preference form: a consent key and the services that answer to it. */
+export interface ChoiceView {
+  key: string;
+  /** Providers answering to the key, joined ("Google Analytics"). */
+  label: string;
+  categoryName: string;
+  granted: boolean;
+}
+
+export interface ConsentView {
+  explicit: boolean;
+  source: Consent["source"];
+  /** Granted consent keys, sorted. */
+  granted: string[];
+}
+
+export interface PolicyView {
+  lang: Lang;
+  tenant: string;
+  revision: string;
+  siteUrl: string;
+  title: string;
+  sections: SectionView[];
+  categories: CategoryView[];
+  /** Every service, in policy order. */
+  services: ServiceView[];
+  /** Services of the "necessary" category, always on. */
+  necessary: ServiceView[];
+  choices: ChoiceView[];
+  consent: ConsentView;
+}
+
+/** Replaces every `{site}` placeholder with the tenant's platform URL. */
+export function fillSite(text: string, siteUrl: string): string {
+  return text.replaceAll("{site}", siteUrl);
+}
+
+export function buildPolicyView(policy: CompiledPolicy, consent: Consent, lang: Lang): PolicyView {
+  const site = (t: Parameters<typeof localize>[0]) => fillSite(localize(t, lang), policy.siteUrl);
+  const services: ServiceView[] = policy.services.map((s) => ({
+    id: s.id,
+    consentKey: s.consentKey,
+    category: s.category,
+    provider: s.provider,
+    function: site(s.function),
+    purpose: site(s.purpose),
+    cookies: s.cookies.map((k) => ({
+      name: k.name,
+      prefix: k.prefix === true,
+      duration: localize(k.duration, lang),
+      ...(k.purpose === undefined ? {} : { purpose: site(k.purpose) }),
+      httpOnly: k.httpOnly === true,
+    })),
+  }));
+
+  const categoryNames = new Map<Category, string>();
+  const categories: CategoryView[] = policy.categories.map((cat) => {
+    const name = localize(cat.name, lang);
+    categoryNames.set(cat.id, name);
+    return {
+      id: cat.id,
+      name,
+      description: site(cat.description),
+      necessary: cat.id === "necessary",
+      services: services.filter((s) => s.category === cat.id),
+    };
+  });
+
+  const choices: ChoiceView[] = [];
+  const byKey = new Map<string, ChoiceView>();
+  for (const s of services) {
+    if (s.category === "necessary") continue;
+    const existing = byKey.get(s.consentKey);
+    if (existing) {
+      if (!existing.label.split(", ").includes(s.provider)) existing.label += `, ${s.provider}`;
+      continue;
+    }
+    const choice = {
+      key: s.consentKey,
+      label: s.provider,
+      categoryName: categoryNames.get(s.category) ?? s.category,
+      granted: consent.granted.has(s.consentKey),
+    };
+    byKey.set(s.consentKey, choice);
+    choices.push(choice);
+  }
+
+  return {
+    lang,
+    tenant: policy.id,
+    revision: policy.revision,
+    siteUrl: policy.siteUrl,
+    title: site(policy.title),
+    sections: policy.sections.map((sec) => ({
+      heading: site(sec.heading),
+      level: sec.level ?? 2,
+      paragraphs: sec.paragraphs.map(site),
+    })),
+    categories,
+    services,
+    necessary: services.filter((s) => s.category === "necessary"),
+    choices,
+    consent: { explicit: consent.explicit, source: consent.source, granted: [...consent.granted].sort() },
+  };
+}
+
+/** The non-necessary consent keys of a policy: what "Accept all" grants. */
+export function optionalConsentKeys(policy: CompiledPolicy): string[] {
+  const keys = new Set<string>();
+  for (const s of policy.services) if (s.category !== "necessary") keys.add(s.consentKey);
+  return [...keys];
+}
