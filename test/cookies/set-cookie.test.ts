@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseSetCookie, setCookieName } from "../../src/cookies/set-cookie";
+import { type SetCookieAttributes, parseSetCookie, setCookieName } from "../../src/cookies/set-cookie";
 
 describe("setCookieName (RFC 6265bis 5.6)", () => {
   const cases: Array<[string, string, string | null]> = [
@@ -147,7 +147,7 @@ describe("parseSetCookie", () => {
     const parsed = parseSetCookie(line);
     expect(parsed).not.toBeNull();
     for (const [key, value] of Object.entries(expected)) {
-      expect(parsed!.attributes[key as keyof typeof parsed.attributes], key).toEqual(value);
+      expect(parsed!.attributes[key as keyof SetCookieAttributes], key).toEqual(value);
     }
   });
 });
