@@ -1,0 +1,56 @@
+// Expiry proven in a real browser, over http and over https (wrangler dev serves both): a
+// cookie set while consented, HttpOnly and (over https) Secure, on the host and on the parent
+// domain, is gone from Chromium's jar after the visitor refuses.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "../browser/chromium";
+import { startStack, type Stack } from "./stack";
+
+const FULL = encodeURIComponent(JSON.stringify({ ga: true, matomo: true, xiti: true, at: true, timestamp: 1700000000000 }));
+const REFUSED = encodeURIComponent(JSON.stringify({ ga: false, matomo: false, xiti: false, at: false, timestamp: 1700000000001 }));
+
+function spec(setCookies: string[]): string {
+  return Buffer.from(JSON.stringify({ setCookies, body: "<!doctype html><title>x</title>ok" })).toString("base64url");
+}
+
+for (const protocol of ["http", "https"] as const) {
+  describe(`expiry over ${protocol}`, () => {
+    let stack: Stack;
+    let browser: Browser;
+    beforeAll(async () => {
+      [stack, browser] = await Promise.all([startStack({ protocol }), launchChromium()]);
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await stack?.close();
+    });
+
+    it("removes consented cookies from the jar, HttpOnly included, once consent is withdrawn", async () => {
+      const context = await browser.newContext({ ignoreHTTPSErrors: true });
+      const base = `${protocol}://maia.opendatasoft.com:${stack.port}`;
+      const secure = protocol === "https" ? "; Secure" : "";
+      const far = "Expires=Wed, 21 Oct 2099 07:28:00 GMT";
+      await context.addCookies([{ name: "cookies_preferences", value: FULL, url: base }]);
+      const page = await context.newPage();
+      const setting = [
+        `_ga=GA1.2.3; ${far}; Path=/; HttpOnly${secure}`,
+        `_gid=GA1.4; ${far}; Path=/; Domain=opendatasoft.com${secure}`,
+        `_pk_id.1.ab=x; ${far}; Path=/${secure}`,
+        `sessionid=s1; ${far}; Path=/; HttpOnly${secure}`,
+      ];
+      const first = await page.goto(`${base}/__fixture/respond?spec=${spec(setting)}`);
+      expect(first!.status()).toBe(200);
+      const before = (await context.cookies()).map((c) => c.name).sort();
+      expect(before).toEqual(["_ga", "_gid", "_pk_id.1.ab", "cookies_preferences", "sessionid"]);
+      const ga = (await context.cookies()).find((c) => c.name === "_ga")!;
+      expect(ga.httpOnly).toBe(true);
+      expect(ga.secure).toBe(protocol === "https");
+
+      await context.addCookies([{ name: "cookies_preferences", value: REFUSED, url: base }]);
+      await page.goto(`${base}/__fixture/echo`);
+      const after = (await context.cookies()).map((c) => c.name).sort();
+      expect(after).toEqual(["cookies_preferences", "sessionid"]);
+      await context.close();
+    });
+  });
+}

@@ -1,0 +1,85 @@
+// Starts the real stack for tests that run in Node: the demo portal (with its fixture routes)
+// and the worker under `wrangler dev`, over http or https, on free loopback ports.
+import { spawn, type ChildProcess } from "node:child_process";
+import { request as httpsRequest } from "node:https";
+import { createServer } from "node:net";
+// @ts-expect-error plain ESM module without types
+import { startOrigin } from "../../demo/origin.mjs";
+
+export interface Stack {
+  /** The worker's base URL on loopback, e.g. https://127.0.0.1:PORT */
+  url: string;
+  port: number;
+  originUrl: string;
+  logs: () => string;
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function probe(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = httpsRequest(url.replace(/^http:/, "https:"), { rejectUnauthorized: false, timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(true);
+    });
+    req.on("error", () => resolve(false));
+    req.end();
+  });
+}
+
+async function ready(url: string, child: ChildProcess, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+    const ok = url.startsWith("https:") ? await probe(url) : await fetch(url).then(() => true, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`wrangler dev did not answer on ${url}`);
+}
+
+export async function startStack(options: { protocol: "http" | "https"; devTenant?: string; vars?: Record<string, string> }): Promise<Stack> {
+  const origin = await startOrigin({ port: 0, fixtures: true });
+  const port = await freePort();
+  const inspector = await freePort();
+  const vars = { ORIGIN: origin.url as string, ...(options.devTenant ? { DEV_TENANT: options.devTenant } : {}), ...options.vars };
+  const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--local-protocol", options.protocol];
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  let output = "";
+  const child = spawn("npx", args, {
+    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const url = `${options.protocol}://127.0.0.1:${port}`;
+  const close = async () => {
+    if (child.exitCode === null) {
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {}
+      await new Promise((r) => setTimeout(r, 300));
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {}
+    }
+    await origin.close();
+  };
+  try {
+    await ready(url, child, Date.now() + 90_000);
+  } catch (err) {
+    await close();
+    throw new Error(`${(err as Error).message}\n${output}`);
+  }
+  return { url, port, originUrl: origin.url, logs: () => output, close };
+}
