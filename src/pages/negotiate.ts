@@ -18,7 +18,8 @@ function specificity(range: string, type: string): number {
 
 /**
  * The representation the client prefers: each type takes the q-value of its most specific
- * matching range; the highest q wins, HTML on ties and by default (no header, nothing acceptable).
+ * matching range; the highest q wins, then the type named exactly over one reached by a
+ * wildcard (`application/json, *\/*`), then HTML; HTML also when nothing is acceptable.
  */
 export function chooseFormat(accept: string | undefined): PageFormat {
   if (!accept) return "html";
@@ -34,6 +35,7 @@ export function chooseFormat(accept: string | undefined): PageFormat {
   }
   let best: PageFormat = "html";
   let bestQ = 0;
+  let bestSpec = 0;
   for (const [type, format] of TYPES) {
     let spec = 0;
     let q = 0;
@@ -44,9 +46,10 @@ export function chooseFormat(accept: string | undefined): PageFormat {
         q = rq;
       }
     }
-    if (q > bestQ) {
+    if (q > bestQ || (q === bestQ && q > 0 && spec > bestSpec)) {
       best = format;
       bestQ = q;
+      bestSpec = spec;
     }
   }
   return best;

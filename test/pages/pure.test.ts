@@ -1,0 +1,199 @@
+// Table tests for the pure parts of /cookies: language, format, return path, form, Markdown, view.
+import { describe, expect, it } from "vitest";
+import { NECESSARY_ONLY, type Consent } from "../../src/consent/types";
+import { parsePreferenceForm, safeReturnPath } from "../../src/pages/form";
+import { chooseLang, langFromAcceptLanguage, localize } from "../../src/pages/i18n";
+import { escapeMarkdownCell, renderPolicyMarkdown } from "../../src/pages/markdown";
+import { chooseFormat } from "../../src/pages/negotiate";
+import { renderPolicyPage } from "../../src/pages/policy-page";
+import { buildPolicyView, optionalConsentKeys } from "../../src/pages/view";
+import { POLICY, SITE } from "./fixture";
+
+describe("chooseLang", () => {
+  it.each([
+    [undefined, undefined, undefined, "en"],
+    ["fr", undefined, "en", "fr"],
+    ["en", "fr", "fr", "en"],
+    [undefined, "fr", "en", "fr"],
+    [undefined, "fr-fr", undefined, "fr"],
+    ["de", "fr", "en", "fr"], // unsupported ?lang= is skipped
+    ["de", undefined, undefined, "en"],
+    [undefined, "es", "fr-CA,fr;q=0.9", "fr"],
+    [undefined, undefined, "de", "en"],
+  ] as const)("lang=%s django_language=%s accept-language=%s → %s", (q, d, a, want) => {
+    expect(chooseLang(q, d, a)).toBe(want);
+  });
+});
+
+describe("langFromAcceptLanguage", () => {
+  it.each([
+    ["fr", "fr"],
+    ["en-US,en;q=0.9,fr;q=0.8", "en"],
+    ["de, fr;q=0.5, en;q=0.4", "fr"],
+    ["en;q=0.3, fr;q=0.7", "fr"],
+    ["fr;q=0, en;q=0.1", "en"],
+    ["fr;q=0", undefined],
+    ["de-DE, *;q=0.1", "en"],
+    ["es, it", undefined],
+    ["", undefined],
+  ] as const)("%j → %s", (header, want) => {
+    expect(langFromAcceptLanguage(header)).toBe(want);
+  });
+});
+
+describe("chooseFormat", () => {
+  it.each([
+    [undefined, "html"],
+    ["text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "html"],
+    ["application/json", "json"],
+    ["application/json, text/plain, */*", "json"],
+    ["text/markdown", "markdown"],
+    ["text/markdown;q=0.9, text/html;q=0.5", "markdown"],
+    ["text/*", "html"],
+    ["*/*", "html"],
+    ["text/html;q=0, application/json;q=0.1", "json"],
+    ["image/png", "html"],
+    ["application/json;q=0.5, text/markdown;q=0.5", "json"],
+    ["text/html, application/json", "html"],
+    ["*/*, text/markdown", "markdown"],
+  ] as const)("%j → %s", (accept, want) => {
+    expect(chooseFormat(accept)).toBe(want);
+  });
+});
+
+describe("safeReturnPath", () => {
+  it.each([
+    ["/", "/"],
+    ["/explore/dataset/x/?q=1#t", "/explore/dataset/x/?q=1#t"],
+    ["/cookies", "/cookies"],
+    ["/données", "/donn%C3%A9es"],
+    ["/a/../b", "/b"],
+  ])("keeps %j as %j", (value, want) => {
+    expect(safeReturnPath(value)).toBe(want);
+  });
+  it.each([
+    "//evil.com",
+    "https://evil.com",
+    "javascript:alert(1)",
+    "/\\evil.com",
+    "\\\\evil.com",
+    "/\t/evil.com",
+    "/\r\nSet-Cookie: x=1",
+    "/x\u0000",
+    "evil.com",
+    "",
+  ])("refuses %j", (value) => {
+    expect(safeReturnPath(value)).toBeUndefined();
+  });
+  it("refuses paths longer than the cap", () => {
+    expect(safeReturnPath("/" + "a".repeat(1023))).toBe("/" + "a".repeat(1023));
+    expect(safeReturnPath("/" + "a".repeat(1024))).toBeUndefined();
+  });
+  it("refuses missing values", () => {
+    expect(safeReturnPath(null)).toBeUndefined();
+    expect(safeReturnPath(undefined)).toBeUndefined();
+  });
+});
+
+describe("parsePreferenceForm", () => {
+  const parse = (body: string) => parsePreferenceForm(new URLSearchParams(body), POLICY);
+  it("accept grants every optional key, refuse none", () => {
+    expect(optionalConsentKeys(POLICY)).toEqual(["ga", "matomo", "at"]);
+    const accept = parse("action=accept&return=%2Fexplore");
+    expect(accept).toMatchObject({ ok: true, action: "accept", returnTo: "/explore" });
+    expect(accept.ok && [...accept.granted]).toEqual(["ga", "matomo", "at"]);
+    const refuse = parse("action=refuse&ga=on");
+    expect(refuse.ok && [...refuse.granted]).toEqual([]);
+  });
+  it("save grants the checked keys the policy knows, never necessary or unknown ones", () => {
+    const save = parse("action=save&matomo=on&opendatasoft=on&evil=on&at=");
+    expect(save.ok && [...save.granted]).toEqual(["matomo"]);
+  });
+  it("falls back to /cookies for a bad return", () => {
+    expect(parse("action=refuse&return=%2F%2Fevil.com")).toMatchObject({ ok: true, returnTo: "/cookies" });
+    expect(parse("action=refuse")).toMatchObject({ ok: true, returnTo: "/cookies" });
+  });
+  it.each(["", "action=maybe", "action=accept&action=refuse", "ga=on"])("rejects %j", (body) => {
+    expect(parse(body).ok).toBe(false);
+  });
+});
+
+describe("Markdown", () => {
+  it("escapes table cells so no value opens a column or raw HTML", () => {
+    expect(escapeMarkdownCell("a | b")).toBe("a \\| b");
+    expect(escapeMarkdownCell("<b>x</b>")).toBe("&lt;b&gt;x&lt;/b&gt;");
+    expect(escapeMarkdownCell("line\r\n  two")).toBe("line two");
+    expect(escapeMarkdownCell("back\\slash")).toBe("back\\\\slash");
+  });
+  it("renders sections, the site URL and one table per category with services", () => {
+    const md = renderPolicyMarkdown(buildPolicyView(POLICY, NECESSARY_ONLY, "en"));
+    expect(md).toContain("# Cookie policy\n");
+    expect(md).toContain("## What is a cookie?\n");
+    expect(md).toContain("### Strictly necessary cookies\n");
+    expect(md).toContain(`## What cookies are used on the ${SITE} platform\n`);
+    expect(md).toContain("See &lt;script&gt;alert(1)&lt;/script&gt; the tables | below.");
+    expect(md).toContain("| Matomo &lt;b&gt;&amp;&lt;/b&gt; \\| co | Audience | `_pk_id.`\\*, `_pk_ses.`\\* |");
+    expect(md).toContain("| Google Analytics | Audience, Google servers | `_ga`, `_ga_`\\* | Count visits | 13 months |");
+    // Each table row has exactly six unescaped pipes (five columns).
+    for (const line of md.split("\n").filter((l) => l.startsWith("| "))) {
+      expect(line.replaceAll("\\|", "").split("|").length - 1).toBe(6);
+    }
+    expect(md).toContain("### Marketing\n\nNone here.\n\nNo cookies in this category.");
+  });
+});
+
+describe("buildPolicyView", () => {
+  const consent: Consent = { explicit: true, source: "cookie", granted: new Set(["matomo"]) };
+  it("localises, fills {site}, groups by category and lists one choice per optional key", () => {
+    const v = buildPolicyView(POLICY, consent, "fr");
+    expect(v.title).toBe("Politique de cookies");
+    expect(v.sections[0].paragraphs[0]).toBe(`Nous utilisons des cookies sur ${SITE}.`);
+    expect(v.sections[2].level).toBe(3);
+    expect(v.categories.map((c) => [c.id, c.services.map((s) => s.id)])).toEqual([
+      ["necessary", ["opendatasoft"]],
+      ["functional", ["at"]],
+      ["statistics", ["ga", "matomo"]],
+      ["marketing", []],
+    ]);
+    expect(v.choices).toEqual([
+      { key: "ga", label: "Google Analytics", categoryName: "Statistiques", granted: false },
+      { key: "matomo", label: "Matomo <b>&</b> | co", categoryName: "Statistiques", granted: true },
+      { key: "at", label: "AT Internet", categoryName: "Functional", granted: false },
+    ]);
+    expect(v.consent).toEqual({ explicit: true, source: "cookie", granted: ["matomo"] });
+  });
+  it("falls back to English for untranslated text", () => {
+    expect(localize({ en: "only english" }, "fr")).toBe("only english");
+    expect(localize("plain", "fr")).toBe("plain");
+  });
+});
+
+describe("renderPolicyPage", () => {
+  const html = renderPolicyPage(buildPolicyView(POLICY, NECESSARY_ONLY, "en"), { nonce: "abc", returnTo: "/x?a=1&b=2" });
+  it("is a document with lang, the nonce on the only <style>, and no script", () => {
+    expect(html.startsWith('<!DOCTYPE html><html lang="en">')).toBe(true);
+    expect(html).toContain('<style nonce="abc">');
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(html).toContain("Matomo &lt;b&gt;&amp;&lt;/b&gt; | co");
+  });
+  it("has ordered headings: one h1, and h3 only under an h2", () => {
+    const levels = [...html.matchAll(/<h([1-6])[ >]/g)].map((m) => Number(m[1]));
+    expect(levels[0]).toBe(1);
+    expect(levels.filter((l) => l === 1)).toHaveLength(1);
+    for (let i = 1; i < levels.length; i++) expect(levels[i] - levels[i - 1]).toBeLessThanOrEqual(1);
+  });
+  it("labels every form control and escapes the return field", () => {
+    const ids = [...html.matchAll(/<input type="checkbox" id="([^"]+)"/g)].map((m) => m[1]);
+    expect(ids).toEqual(["necessary-opendatasoft", "consent-ga", "consent-matomo", "consent-at"]);
+    for (const id of ids) expect(html).toContain(`<label for="${id}">`);
+    expect(html).toContain('<input type="hidden" name="return" value="/x?a=1&amp;b=2"/>');
+    expect(html).toMatch(/<fieldset><legend>Choose service by service<\/legend>/);
+  });
+  it("has a caption and scoped headers on each table", () => {
+    expect(html.match(/<table>/g)).toHaveLength(3);
+    expect(html.match(/<caption>/g)).toHaveLength(3);
+    expect(html.match(/<th scope="col">/g)).toHaveLength(15);
+    expect(html.match(/<th scope="row">/g)).toHaveLength(4);
+  });
+});
