@@ -58,12 +58,8 @@ export function indexConsentPolicy(policy: CompiledPolicy): ConsentIndex {
   };
 
   // The longest value we can write: every key false (longer than true), the widest timestamp.
-  let worst: string;
-  try {
-    worst = encodeConsentJson(index, () => false, -MAX_TIME, policy.revision);
-  } catch (cause) {
-    throw new Error(`policy ${policy.id}: consent keys or revision cannot be URL-encoded`, { cause });
-  }
+  // (JSON.stringify escapes lone surrogates since ES2019, so encodeURIComponent cannot throw here.)
+  const worst = encodeConsentJson(index, () => false, -MAX_TIME, policy.revision);
   if (worst.length >= MAX_CONSENT_VALUE_LENGTH) {
     throw new Error(
       `policy ${policy.id}: cookies_preferences would be ${worst.length} bytes with ${keys.length} consent keys ` +

@@ -11,8 +11,8 @@
  *   more specific key wins). Optional `timestamp` must be a finite number and `revision` a
  *   string. Other keys are ignored whatever their value, so that the portal may add fields;
  * - a comma list of categories (`statistics, functional`), case-insensitive; unknown names are ignored.
- * A value must name at least one key or category of the policy (`necessary` alone is an explicit
- * refusal of everything optional). Keys are matched through Maps, so `__proto__` and
+ * A value must name at least one key or category of the policy, or carry the policy's current
+ * `revision` (`necessary` alone is an explicit refusal of everything optional). Keys are matched through Maps, so `__proto__` and
  * `constructor` are plain unknown keys.
  */
 import type { CompiledPolicy } from "../policy/types";
@@ -115,6 +115,7 @@ function readJson(text: string, index: ConsentIndex, revision: string): Set<stri
     if (key === "revision") {
       if (typeof v !== "string") return undefined;
       if (v !== revision) return undefined; // Consent given to another policy revision: ask again.
+      recognised = true; // Written for this very policy, even if it has no optional key to name.
       continue;
     }
     const grantable = index.services.get(key);
