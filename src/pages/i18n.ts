@@ -8,8 +8,8 @@ export const UI = {
     statusGpc:
       "Your browser sends a Global Privacy Control signal: only strictly necessary cookies are used until you choose otherwise here.",
     statusChosen: "You have made a choice:",
-    formIntro:
-      "You can change your mind at any time. Your choice is stored for 6 months in the cookies_preferences cookie.",
+    formIntro: "You can change your mind at any time.",
+    storedFor: (duration: string) => `Your choice is kept in the cookies_preferences cookie for ${duration}.`,
     acceptAll: "Accept all",
     refuseAll: "Refuse all",
     perService: "Choose service by service",
@@ -35,8 +35,8 @@ export const UI = {
     statusGpc:
       "Votre navigateur envoie un signal Global Privacy Control : seuls les cookies strictement nécessaires sont utilisés tant que vous n'en décidez pas autrement ici.",
     statusChosen: "Vous avez fait un choix :",
-    formIntro:
-      "Vous pouvez changer d'avis à tout moment. Votre choix est conservé 6 mois dans le cookie cookies_preferences.",
+    formIntro: "Vous pouvez changer d'avis à tout moment.",
+    storedFor: (duration: string) => `Votre choix est conservé dans le cookie cookies_preferences pendant ${duration}.`,
     acceptAll: "Tout accepter",
     refuseAll: "Tout refuser",
     perService: "Choisir service par service",

@@ -59,7 +59,10 @@ const Choices: FC<{ view: PolicyView; t: UiStrings; returnTo: string }> = ({ vie
       )}
       <form method="post" action="/cookies">
         <input type="hidden" name="return" value={returnTo} />
-        <p>{t.formIntro}</p>
+        <p>
+          {t.formIntro}
+          {view.consentDuration !== undefined && ` ${t.storedFor(view.consentDuration)}`}
+        </p>
         <div class="actions">
           <button type="submit" name="action" value="accept">
             {t.acceptAll}

@@ -2,6 +2,7 @@
  * Turns a compiled policy and the visitor's consent into plain, localised view data that the
  * HTML, Markdown and JSON renderers share. Pure; no I/O.
  */
+import { CONSENT_COOKIE } from "../consent/serialize";
 import type { Consent } from "../consent/types";
 import type { Category, CompiledPolicy, Lang } from "../policy/types";
 import { localize } from "./i18n";
@@ -69,6 +70,8 @@ export interface PolicyView {
   necessary: ServiceView[];
   choices: ChoiceView[];
   consent: ConsentView;
+  /** How long the policy says the choice is kept (the consent cookie's declared duration). */
+  consentDuration?: string;
 }
 
 /** Replaces every `{site}` placeholder with the tenant's platform URL. */
@@ -126,7 +129,7 @@ export function buildPolicyView(policy: CompiledPolicy, consent: Consent, lang: 
     choices.push(choice);
   }
 
-  return {
+  const view: PolicyView = {
     lang,
     tenant: policy.id,
     revision: policy.revision,
@@ -143,6 +146,9 @@ export function buildPolicyView(policy: CompiledPolicy, consent: Consent, lang: 
     choices,
     consent: { explicit: consent.explicit, source: consent.source, granted: [...consent.granted].sort() },
   };
+  const declared = policy.classify(CONSENT_COOKIE);
+  if (declared) view.consentDuration = localize(declared.cookie.duration, lang);
+  return view;
 }
 
 /** The non-necessary consent keys of a policy: what "Accept all" grants. */

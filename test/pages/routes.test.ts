@@ -56,6 +56,7 @@ describe("GET /cookies (HTML)", () => {
     expect(html).toContain("<code>atuserid</code> (HttpOnly)");
     expect(html).toContain("You have not made a choice yet");
     expect(html).toContain('<input type="hidden" name="return" value="/cookies"/>');
+    expect(html).toContain("Your choice is kept in the cookies_preferences cookie for 6 months.");
   });
 
   it("offers accept and refuse as equal submit buttons, one switch per optional key, and save", async () => {
