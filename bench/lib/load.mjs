@@ -1,0 +1,106 @@
+// Closed-loop HTTP load generator on node:http keep-alive agents: N connections, each sending its
+// next request when the previous response has been read, for a fixed time; latencies go into a
+// log-linear histogram (< 1 % relative error) from which req/s, p50 and p99 are read.
+import http from "node:http";
+
+/** Log-linear latency histogram in microseconds: exact below 128 µs, then 64 sub-buckets per power of two. */
+export class LatencyHistogram {
+  counts = new Uint32Array(128 + 26 * 64);
+  total = 0;
+
+  record(us) {
+    const v = Math.min(Math.max(1, Math.round(us)), 2 ** 32 - 1);
+    let i = v;
+    if (v >= 128) {
+      const e = 31 - Math.clz32(v);
+      i = 128 + (e - 7) * 64 + ((v >>> (e - 6)) - 64);
+    }
+    this.counts[i]++;
+    this.total++;
+  }
+
+  /** The latency (µs, bucket midpoint) at quantile q in [0, 1]; NaN when empty. */
+  quantile(q) {
+    if (this.total === 0) return NaN;
+    const rank = Math.max(1, Math.ceil(q * this.total));
+    let seen = 0;
+    for (let i = 0; i < this.counts.length; i++) {
+      seen += this.counts[i];
+      if (seen >= rank) {
+        if (i < 128) return i;
+        const e = 7 + Math.floor((i - 128) / 64);
+        const shift = e - 6;
+        const m = 64 + ((i - 128) % 64);
+        return m * 2 ** shift + 2 ** shift / 2;
+      }
+    }
+    return NaN;
+  }
+}
+
+/** One request; resolves with status, headers and (optionally) the body. Never rejects. */
+export function request({ port, path, method = "GET", headers = {}, agent, keepBody = false, body, timeoutMs = 10_000 }) {
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (v) => {
+      if (!settled) (settled = true), resolve(v);
+    };
+    const req = http.request({ host: "127.0.0.1", port, path, method, headers, agent }, (res) => {
+      const chunks = keepBody ? [] : null;
+      if (keepBody) res.on("data", (c) => chunks.push(c));
+      else res.resume();
+      res.on("end", () => done({ status: res.statusCode, headers: res.headers, body: keepBody ? Buffer.concat(chunks) : null }));
+      res.on("error", (error) => done({ status: 0, error }));
+    });
+    req.on("error", (error) => done({ status: 0, error }));
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
+    req.end(body);
+  });
+}
+
+/**
+ * Runs `connections` closed loops against 127.0.0.1:port for `durationMs` after `warmupMs`.
+ * Only status 200 counts as a success; anything else is an error and is not timed.
+ */
+export async function runLoad({ port, path, headers = {}, connections = 50, durationMs = 5000, warmupMs = 1000 }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
+  const opts = { port, path, headers, agent };
+  async function phase(ms, hist) {
+    const deadline = performance.now() + ms;
+    let ok = 0;
+    let errors = 0;
+    let firstError;
+    async function loop() {
+      while (performance.now() < deadline && errors < 1000) {
+        const t0 = performance.now();
+        const res = await request(opts);
+        if (res.status === 200) {
+          ok++;
+          hist?.record((performance.now() - t0) * 1000);
+        } else {
+          errors++;
+          firstError ??= res.error ? String(res.error.message) : `HTTP ${res.status}`;
+        }
+      }
+    }
+    const start = performance.now();
+    await Promise.all(Array.from({ length: connections }, loop));
+    return { ok, errors, firstError, seconds: (performance.now() - start) / 1000 };
+  }
+  try {
+    if (warmupMs > 0) await phase(warmupMs, null);
+    const hist = new LatencyHistogram();
+    const r = await phase(durationMs, hist);
+    return {
+      rps: r.ok / r.seconds,
+      p50Ms: hist.quantile(0.5) / 1000,
+      p99Ms: hist.quantile(0.99) / 1000,
+      requests: r.ok,
+      errors: r.errors,
+      firstError: r.firstError,
+      seconds: r.seconds,
+    };
+  } finally {
+    agent.destroy();
+  }
+}

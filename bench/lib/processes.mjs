@@ -1,0 +1,173 @@
+// Child processes of the bench (origin, workerd): started here, all killed on exit or signal,
+// each start bounded in time. Also the raw `workerd serve` setup: one capnp config, two workers.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import workerd from "workerd";
+
+// The package is CommonJS with `__esModule`: Node hands ESM importers module.exports as the default.
+const workerdPath = typeof workerd === "string" ? workerd : workerd.default;
+
+const children = new Set();
+
+function killAll(signal = "SIGTERM") {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        child.kill(signal);
+      } catch {}
+    }
+  }
+}
+process.on("exit", () => killAll("SIGKILL"));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(signal, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+function track(child, label) {
+  children.add(child);
+  child.on("exit", () => children.delete(child));
+  child.label = label;
+  return child;
+}
+
+/** Stops one child we started: SIGTERM, then SIGKILL after 3 s. */
+export function stop(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+    child.once("exit", () => (clearTimeout(timer), resolve()));
+    child.kill("SIGTERM");
+  });
+}
+
+export function stopAll() {
+  return Promise.all([...children].map(stop));
+}
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts bench/origin.mjs in its own process (its own core); resolves with { child, port }. */
+export function startOriginProcess(originScript, timeoutMs = 10_000) {
+  const child = track(spawn(process.execPath, [originScript], { stdio: ["ignore", "inherit", "inherit", "ipc"] }), "origin");
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`origin did not start within ${timeoutMs} ms`)), timeoutMs);
+    child.once("message", (m) => (clearTimeout(timer), resolve({ child, port: m.port })));
+    child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`origin exited (${code}) before listening`))));
+  });
+}
+
+function waitForPort(port, child, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (child.exitCode !== null) return reject(new Error(`workerd exited (${child.exitCode}); see its log`));
+      const sock = net.connect(port, "127.0.0.1");
+      sock.once("connect", () => (sock.destroy(), resolve()));
+      sock.once("error", () => {
+        sock.destroy();
+        if (Date.now() > deadline) reject(new Error(`workerd did not listen on ${port} within ${timeoutMs} ms`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+const capnpString = (s) => JSON.stringify(s);
+
+/**
+ * Writes a capnp config into `dir` serving the pass-through worker on `ports.passthrough` and the
+ * consent-edge bundle (the files of `bundleDir`, `mainModule` first) on `ports.edge`, both with
+ * ORIGIN bound to the bench origin. The outbound network allows loopback, which workerd refuses by default.
+ */
+export function writeWorkerdConfig({ dir, passthroughFile, bundleDir, mainModule, ports, origin, compatibilityDate, compatibilityFlags }) {
+  fs.mkdirSync(path.join(dir, "edge"), { recursive: true });
+  fs.copyFileSync(passthroughFile, path.join(dir, "passthrough.mjs"));
+  const modules = fs
+    .readdirSync(bundleDir)
+    .filter((f) => /\.(m?js|wasm)$/.test(f))
+    .sort((a, b) => (a === mainModule ? -1 : b === mainModule ? 1 : a.localeCompare(b)));
+  if (modules[0] !== mainModule) throw new Error(`bundle has no ${mainModule}`);
+  for (const f of modules) fs.copyFileSync(path.join(bundleDir, f), path.join(dir, "edge", f));
+  const moduleList = modules
+    .map((f) => `(name = ${capnpString(f)}, ${f.endsWith(".wasm") ? "wasm" : "esModule"} = embed ${capnpString(`edge/${f}`)})`)
+    .join(",\n      ");
+  const common =
+    `compatibilityDate = ${capnpString(compatibilityDate)},\n` +
+    `  compatibilityFlags = [${compatibilityFlags.map(capnpString).join(", ")}],\n` +
+    `  bindings = [(name = "ORIGIN", text = ${capnpString(origin)})],\n` +
+    `  globalOutbound = "loopback",`;
+  const config = `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "passthrough", worker = .passthrough),
+    (name = "edge", worker = .edge),
+    (name = "loopback", network = (allow = ["local", "private"])),
+  ],
+  sockets = [
+    (name = "passthrough", address = "127.0.0.1:${ports.passthrough}", http = (), service = "passthrough"),
+    (name = "edge", address = "127.0.0.1:${ports.edge}", http = (), service = "edge"),
+  ],
+);
+
+const passthrough :Workerd.Worker = (
+  modules = [(name = "passthrough.mjs", esModule = embed "passthrough.mjs")],
+  ${common}
+);
+
+const edge :Workerd.Worker = (
+  modules = [
+      ${moduleList}
+  ],
+  ${common}
+);
+`;
+  const file = path.join(dir, "workerd.capnp");
+  fs.writeFileSync(file, config);
+  return file;
+}
+
+/** Starts the workerd binary itself (not the npm wrapper), so its pid is the runtime's for /proc. */
+export async function startWorkerd(configFile, ports, logFile, timeoutMs = 15_000) {
+  const log = fs.openSync(logFile, "w");
+  const child = track(
+    spawn(workerdPath, ["serve", configFile], { stdio: ["ignore", log, log], cwd: path.dirname(configFile) }),
+    "workerd",
+  );
+  fs.closeSync(log);
+  for (const port of ports) await waitForPort(port, child, timeoutMs);
+  return child;
+}
+
+/** VmRSS and VmHWM of a process, in bytes (Linux /proc). */
+export function memoryOf(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
+  return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
+}
+
+/** Resets the process's peak RSS (VmHWM) to its current RSS; false where the kernel refuses. */
+export function resetPeakRss(pid) {
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,322 @@
+// `npm run bench`: the whole benchmark suite on loopback in one run — throughput and latency against
+// a bare pass-through worker (same workerd process, alternating runs), decision cost, streaming
+// memory, bundle size — printed as one table and written to bench/results/latest.{md,json}.
+// Exits 0 whether targets are met or missed; 1 when the harness broke or a correctness check failed.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import zlib from "node:zlib";
+import { checkFullConsent, checkNecessaryOnly, checkTrackersBlocked, checkUntouched } from "./lib/checks.mjs";
+import { benchDecision, FULL_CONSENT } from "./lib/decision.mjs";
+import { request, runLoad } from "./lib/load.mjs";
+import * as procs from "./lib/processes.mjs";
+import { benchStreaming } from "./lib/streaming.mjs";
+import { benchPages, PATHS } from "./origin.mjs";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const BENCH = path.join(ROOT, "bench");
+const RESULTS = path.join(BENCH, "results");
+const WORK = path.join(RESULTS, "work");
+const HOST = "maia.opendatasoft.com";
+const MiB = 2 ** 20;
+
+const argv = process.argv.slice(2);
+const quick = argv.includes("--quick");
+const onlyArg = argv.find((a) => a.startsWith("--only="));
+const only = new Set(onlyArg ? onlyArg.slice(7).split(",") : ["throughput", "decision", "streaming", "bundle"]);
+const num = (name, dflt) => (process.env[name] ? Number(process.env[name]) : dflt);
+const OPTS = {
+  rounds: num("BENCH_ROUNDS", quick ? 1 : 4),
+  seconds: num("BENCH_SECONDS", quick ? 2 : 5),
+  warmupSeconds: num("BENCH_WARMUP_SECONDS", quick ? 0.5 : 1),
+  connections: num("BENCH_CONNECTIONS", 50),
+  downloadBytes: num("BENCH_DOWNLOAD_MIB", quick ? 128 : 1024) * MiB,
+  uploadBytes: num("BENCH_UPLOAD_MIB", quick ? 16 : 100) * MiB,
+  entry: process.env.BENCH_ENTRY || undefined,
+};
+
+if (Number(process.versions.node.split(".")[0]) < 22) {
+  console.error(`bench: Node ${process.versions.node} is too old for wrangler; run it as \`npm run bench\` (Node 24 devDependency).`);
+  process.exit(1);
+}
+// Bound the whole run, whatever hangs.
+setTimeout(() => {
+  console.error("bench: exceeded 15 minutes; aborting");
+  process.exit(2);
+}, 15 * 60_000).unref();
+
+const broken = []; // reasons the harness or a correctness check failed
+const log = (...a) => console.error("bench:", ...a);
+
+// ---------------------------------------------------------------- bundle
+function readWranglerConfig() {
+  const toml = fs.readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
+  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+  const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1];
+  return { compatibilityDate: date ?? "2026-10-23", compatibilityFlags: flags ? [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1]) : [] };
+}
+
+function bundleWorker(outdir) {
+  fs.rmSync(outdir, { recursive: true, force: true });
+  const wrangler = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+  const config = path.join(ROOT, "wrangler.toml");
+  const args = [wrangler, "deploy", ...(OPTS.entry ? [OPTS.entry] : []), "--config", config, "--dry-run", "--outdir", outdir];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (c) => (out += c));
+    child.stderr.on("data", (c) => (out += c));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      const files = fs.existsSync(outdir) ? fs.readdirSync(outdir).filter((f) => /\.(m?js|wasm)$/.test(f)) : [];
+      if (code !== 0 || files.length === 0) return resolve({ error: `wrangler deploy --dry-run failed (${code}):\n${out.replace(/\x1b\[[0-9;]*m/g, "").trim().split("\n").slice(-12).join("\n")}` });
+      let raw = 0;
+      let gzip = 0;
+      for (const f of files) {
+        const buf = fs.readFileSync(path.join(outdir, f));
+        raw += buf.length;
+        gzip += zlib.gzipSync(buf).length;
+      }
+      const stem = OPTS.entry ? path.basename(OPTS.entry).replace(/\.[^.]+$/, "") : "index";
+      const main = files.find((f) => f === `${stem}.js`) ?? files.find((f) => f === "index.js") ?? files[0];
+      resolve({ raw, gzip, files, main });
+    });
+  });
+}
+
+// ---------------------------------------------------------------- throughput
+const median = (xs) => {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const NECESSARY_REQUEST_COOKIES = "sessionid=q8v2k1m0zx7c3b4n5a6s7d8f9g0h1j2k; csrftoken=Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0Fe";
+
+function defineCases(ports) {
+  const pages = benchPages();
+  const base = { host: HOST, cookie: NECESSARY_REQUEST_COOKIES };
+  return {
+    a: { label: "origin alone", port: ports.origin, path: PATHS.page, headers: base, check: (r) => checkUntouched(r, pages.page) },
+    b: { label: "pass-through worker", port: ports.passthrough, path: PATHS.page, headers: base, check: (r) => checkUntouched(r, pages.page) },
+    c: { label: "consent-edge, no consent", port: ports.edge, path: PATHS.page, headers: base, check: checkNecessaryOnly },
+    d: {
+      label: "consent-edge, full consent",
+      port: ports.edge,
+      path: PATHS.page,
+      headers: { ...base, cookie: `${NECESSARY_REQUEST_COOKIES}; cookies_preferences=${FULL_CONSENT}` },
+      check: checkFullConsent,
+    },
+    B: { label: "pass-through, 100 KB tracked page", port: ports.passthrough, path: PATHS.tracked, headers: base, check: (r) => checkUntouched(r, pages.tracked) },
+    e: { label: "consent-edge, 100 KB tracked page, no consent", port: ports.edge, path: PATHS.tracked, headers: base, check: checkTrackersBlocked },
+  };
+}
+
+// Baselines run between the cases they are compared with, so drift hits both.
+const ROUND_ORDER = ["a", "b", "c", "b", "d", "B", "e", "B"];
+const BASELINE = { c: "b", d: "b", e: "B" };
+
+async function benchThroughput(ports) {
+  const cases = defineCases(ports);
+  const ok = {};
+  for (const [id, c] of Object.entries(cases)) {
+    const res = await request({ port: c.port, path: c.path, headers: c.headers, keepBody: true });
+    const bad = c.check(res);
+    ok[id] = !bad;
+    if (bad) broken.push(`case (${id}) ${c.label}: ${bad}`);
+  }
+  const order = ROUND_ORDER.filter((id) => ok[id] && (!BASELINE[id] || ok[BASELINE[id]]));
+  const runs = Object.fromEntries(Object.keys(cases).map((id) => [id, []]));
+  const total = OPTS.rounds * order.length;
+  let n = 0;
+  for (let round = 0; round < OPTS.rounds; round++) {
+    for (const id of order) {
+      const c = cases[id];
+      const r = await runLoad({
+        port: c.port,
+        path: c.path,
+        headers: c.headers,
+        connections: OPTS.connections,
+        durationMs: OPTS.seconds * 1000,
+        warmupMs: OPTS.warmupSeconds * 1000,
+      });
+      r.round = round;
+      runs[id].push(r);
+      log(
+        `[${++n}/${total}] round ${round + 1} (${id}) ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms` +
+          (r.errors ? `, ${r.errors} errors (${r.firstError})` : ""),
+      );
+      if (r.errors > 0.01 * (r.requests + r.errors)) broken.push(`case (${id}) round ${round + 1}: ${r.errors} errors (${r.firstError})`);
+    }
+  }
+  const summary = {};
+  for (const [id, c] of Object.entries(cases)) {
+    const rs = runs[id];
+    summary[id] = {
+      label: c.label,
+      path: c.path,
+      verified: ok[id],
+      runs: rs.length,
+      rps: median(rs.map((r) => r.rps)),
+      p50Ms: median(rs.map((r) => r.p50Ms)),
+      p99Ms: median(rs.map((r) => r.p99Ms)),
+      errors: rs.reduce((s, r) => s + r.errors, 0),
+    };
+  }
+  // Ratio per round against the same round's baseline runs, then the median over rounds.
+  const ratios = {};
+  for (const [id, baseId] of Object.entries(BASELINE)) {
+    const per = { rps: [], p99: [] };
+    for (let round = 0; round < OPTS.rounds; round++) {
+      const x = runs[id].filter((r) => r.round === round);
+      const b = runs[baseId].filter((r) => r.round === round);
+      if (!x.length || !b.length) continue;
+      per.rps.push(median(x.map((r) => r.rps)) / median(b.map((r) => r.rps)));
+      per.p99.push(median(x.map((r) => r.p99Ms)) / median(b.map((r) => r.p99Ms)));
+    }
+    ratios[`${id}/${baseId === "B" ? "b" : baseId}`] = { rps: median(per.rps), p99: median(per.p99), perRound: per };
+  }
+  return { summary, ratios, runs };
+}
+
+// ---------------------------------------------------------------- report
+const fmt = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : "n/a");
+const mb = (bytes) => bytes / 1e6;
+
+function targetRows(r) {
+  const rows = [];
+  const add = (target, measured, met, note = "") =>
+    rows.push({ target, measured, status: met === undefined ? "n/a" : met ? "met" : "missed", note });
+  const ratio = (key) => r.throughput?.ratios?.[key];
+  for (const key of ["c/b", "d/b"]) {
+    const x = ratio(key);
+    add(`${key} throughput >= 0.97`, fmt(x?.rps, 3), Number.isFinite(x?.rps) ? x.rps >= 0.97 : undefined);
+    add(`${key} p99 <= 1.05x`, fmt(x?.p99, 3), Number.isFinite(x?.p99) ? x.p99 <= 1.05 : undefined);
+  }
+  const e = ratio("e/b");
+  add("e/b throughput >= 0.90 (100 KB HTML)", fmt(e?.rps, 3), Number.isFinite(e?.rps) ? e.rps >= 0.9 : undefined);
+  add("e/b p99 (no target)", fmt(e?.p99, 3), undefined, "reported only");
+  const dec = r.decision;
+  for (const [size, limit] of [[5, 2], [50, 20]]) {
+    const us = dec?.results?.[size]?.us;
+    add(`decision, ${size} Set-Cookie lines < ${limit} µs`, Number.isFinite(us) ? `${fmt(us, 3)} µs` : "n/a", Number.isFinite(us) ? us < limit : undefined, dec?.reason ?? "");
+  }
+  const s = r.streaming;
+  for (const [key, label] of [["download", `${OPTS.downloadBytes / MiB} MiB download`], ["upload", `${OPTS.uploadBytes / MiB} MiB upload`]]) {
+    const x = s?.[key];
+    const okx = x && !x.error;
+    add(`${label}: workerd memory growth < 50 MB`, okx ? `${fmt(mb(x.growth), 1)} MB` : "n/a", okx ? mb(x.growth) < 50 : undefined, x?.error ?? s?.reason ?? (okx ? `${fmt(x.seconds, 1)} s` : ""));
+  }
+  const b = r.bundle;
+  add("bundle raw < 100 KiB", b?.raw ? `${fmt(b.raw / 1024, 1)} KiB` : "n/a", b?.raw ? b.raw < 100 * 1024 : undefined, b?.error ? "bundle failed" : "");
+  add("bundle gzip < 30 KiB", b?.gzip ? `${fmt(b.gzip / 1024, 1)} KiB` : "n/a", b?.gzip ? b.gzip < 30 * 1024 : undefined);
+  return rows;
+}
+
+function renderMarkdown(r, rows) {
+  const lines = [
+    `# consent-edge bench — ${r.date}`,
+    "",
+    `Node ${process.versions.node}, workerd ${r.workerdVersion}, ${r.cpus} CPUs; ${OPTS.rounds} rounds × ${OPTS.seconds} s ` +
+      `(+${OPTS.warmupSeconds} s warm-up), ${OPTS.connections} connections${quick ? " (--quick)" : ""}${OPTS.entry ? `; entry ${OPTS.entry}` : ""}.`,
+    "",
+    "| target | measured | result | note |",
+    "|---|---|---|---|",
+    ...rows.map((x) => `| ${x.target} | ${x.measured} | ${x.status} | ${x.note.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`),
+  ];
+  if (r.throughput) {
+    lines.push("", "| case | what | req/s (median) | p50 ms | p99 ms | runs | errors |", "|---|---|---|---|---|---|---|");
+    for (const [id, s] of Object.entries(r.throughput.summary))
+      lines.push(`| ${id === "B" ? "b'" : id} | ${s.label}${s.verified ? "" : " (failed its check, not timed)"} | ${fmt(s.rps, 0)} | ${fmt(s.p50Ms)} | ${fmt(s.p99Ms)} | ${s.runs} | ${s.errors} |`);
+  }
+  if (r.broken.length) lines.push("", "**Harness or correctness failures:**", "", ...r.broken.map((b) => `- ${b.replace(/\n/g, " ")}`));
+  return `${lines.join("\n")}\n`;
+}
+
+// ---------------------------------------------------------------- main
+async function main() {
+  fs.rmSync(WORK, { recursive: true, force: true });
+  fs.mkdirSync(WORK, { recursive: true });
+  const started = Date.now();
+  const report = { date: new Date().toISOString(), options: OPTS, cpus: (await import("node:os")).cpus().length, broken };
+  report.workerdVersion = (await import("workerd")).version;
+
+  const needWorker = only.has("throughput") || only.has("streaming");
+  if (only.has("bundle") || needWorker) {
+    log("bundling with wrangler deploy --dry-run …");
+    report.bundle = await bundleWorker(path.join(WORK, "bundle"));
+    if (report.bundle.error) broken.push(report.bundle.error);
+    else log(`bundle ${report.bundle.files.join(", ")}: ${report.bundle.raw} B raw, ${report.bundle.gzip} B gzip`);
+  }
+
+  if (only.has("decision")) {
+    log("decision micro-benchmark …");
+    report.decision = await benchDecision(ROOT, WORK);
+    if (report.decision.status === "broken") broken.push(report.decision.reason);
+    log(report.decision.status === "ok" ? `decision: 5 lines ${fmt(report.decision.results[5].us, 3)} µs, 50 lines ${fmt(report.decision.results[50].us, 3)} µs` : `decision: ${report.decision.reason}`);
+  }
+
+  if (needWorker && !report.bundle.error) {
+    const origin = await procs.startOriginProcess(path.join(BENCH, "origin.mjs"));
+    const ports = { origin: origin.port, passthrough: await procs.freePort(), edge: await procs.freePort() };
+    const config = procs.writeWorkerdConfig({
+      dir: WORK,
+      passthroughFile: path.join(BENCH, "passthrough.mjs"),
+      bundleDir: path.join(WORK, "bundle"),
+      mainModule: report.bundle.main,
+      ports,
+      origin: `http://127.0.0.1:${origin.port}`,
+      ...readWranglerConfig(),
+    });
+    const workerdLog = path.join(WORK, "workerd.log");
+    const workerd = await procs.startWorkerd(config, [ports.passthrough, ports.edge], workerdLog);
+    log(`origin :${ports.origin}, workerd pid ${workerd.pid} pass-through :${ports.passthrough}, consent-edge :${ports.edge}`);
+
+    if (only.has("throughput")) report.throughput = await benchThroughput(ports);
+    if (only.has("streaming")) {
+      log(`streaming ${OPTS.downloadBytes / MiB} MiB down, ${OPTS.uploadBytes / MiB} MiB up through consent-edge …`);
+      report.streaming = await benchStreaming({
+        pid: workerd.pid,
+        port: ports.edge,
+        host: HOST,
+        paths: PATHS,
+        downloadBytes: OPTS.downloadBytes,
+        uploadBytes: OPTS.uploadBytes,
+      });
+      for (const key of ["download", "upload"]) {
+        const x = report.streaming[key];
+        if (x.error) broken.push(`streaming ${key}: ${x.error}`);
+        else log(`${key}: ${fmt(x.seconds, 1)} s, workerd RSS ${fmt(mb(x.rssBefore), 1)} → peak ${fmt(mb(x.rssPeak), 1)} MB`);
+      }
+    }
+    if (workerd.exitCode !== null) broken.push(`workerd exited (${workerd.exitCode}) during the run; see ${workerdLog}`);
+    await procs.stopAll();
+  } else if (needWorker) {
+    report.streaming = { reason: "no bundle" };
+  }
+
+  report.seconds = (Date.now() - started) / 1000;
+  const rows = targetRows(report);
+  report.targets = rows;
+  const md = renderMarkdown(report, rows);
+  fs.writeFileSync(path.join(RESULTS, "latest.md"), md);
+  fs.writeFileSync(path.join(RESULTS, "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\n${md}`);
+  log(`done in ${fmt(report.seconds, 0)} s; written to bench/results/latest.md and latest.json`);
+  return broken.length ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  async (e) => {
+    console.error("bench: harness failed:", e?.stack ?? e);
+    await procs.stopAll();
+    process.exit(1);
+  },
+);
