@@ -1,0 +1,177 @@
+import { describe, expect, it } from "vitest";
+import { rewriteHtml } from "../../src/rewrite";
+import { ALL_KEYS, chunked, consentOf, htmlResponse, options, POLICY } from "./fixtures";
+
+const PAGE = `<!doctype html><html><head><script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script></head><body><p>x</p></body></html>`;
+
+async function gzip(text: string, format: CompressionFormat = "gzip"): Promise<ArrayBuffer> {
+  return new Response(new Response(text).body!.pipeThrough(new CompressionStream(format))).arrayBuffer();
+}
+
+describe("what is not rewritten", () => {
+  for (const type of ["application/json", "text/css", "text/javascript", "image/svg+xml", "text/plain", ""]) {
+    it(`returns a ${type || "untyped"} response as the same object`, () => {
+      const res = new Response(PAGE, type ? { headers: { "content-type": type } } : {});
+      if (!type) res.headers.delete("content-type");
+      expect(rewriteHtml(res, options({ banner: true }))).toBe(res);
+    });
+  }
+
+  it("returns a body-less HTML response (HEAD, 304) as it is", () => {
+    const res = new Response(null, { status: 304, headers: { "content-type": "text/html" } });
+    expect(rewriteHtml(res, options({ banner: true }))).toBe(res);
+  });
+
+  it("returns a fully consented page without a banner untouched, byte for byte", async () => {
+    const res = htmlResponse(PAGE);
+    const out = rewriteHtml(res, options({ consent: consentOf(...ALL_KEYS) }));
+    expect(out).toBe(res);
+    expect(await out.text()).toBe(PAGE);
+  });
+
+  it("rewrites HTML whatever the media type's case and parameters, and XHTML", async () => {
+    for (const type of ["TEXT/HTML; charset=UTF-8", "application/xhtml+xml"]) {
+      const res = new Response(PAGE, { headers: { "content-type": type } });
+      expect(await rewriteHtml(res, options()).text()).toContain(`data-consent-blocked="ga"`);
+    }
+  });
+});
+
+describe("response metadata", () => {
+  it("keeps status and headers, Set-Cookie included, and drops the stale Content-Length", async () => {
+    const headers = new Headers({ "content-type": "text/html", "content-length": String(PAGE.length), "x-a": "1" });
+    headers.append("set-cookie", "sessionid=1; Path=/");
+    headers.append("set-cookie", "csrftoken=2; Path=/");
+    const out = rewriteHtml(new Response(PAGE, { status: 404, statusText: "Not Found", headers }), options());
+    expect(out.status).toBe(404);
+    expect(out.headers.get("x-a")).toBe("1");
+    expect(out.headers.getSetCookie()).toEqual(["sessionid=1; Path=/", "csrftoken=2; Path=/"]);
+    expect(out.headers.get("content-length")).toBeNull();
+    expect(await out.text()).toContain(`data-consent-blocked="ga"`);
+  });
+});
+
+describe("encoded bodies", () => {
+  it("rewrites a gzip body still compressed (encodeBody manual), and keeps the encoding for the way out", async () => {
+    const res = new Response(await gzip(PAGE), {
+      headers: { "content-type": "text/html", "content-encoding": "gzip" },
+      encodeBody: "manual",
+    });
+    const out = rewriteHtml(res, options());
+    expect(out.headers.get("content-encoding")).toBe("gzip");
+    const text = await out.text();
+    expect(text).toContain(`<script async src="https://www.googletagmanager.com/gtag/js?id=G-1" type="text/plain" data-consent-blocked="ga">`);
+    expect(text).toContain(`<p>x</p></body></html>`);
+  });
+
+  it("rewrites a compressed body arriving in tiny pieces", async () => {
+    const bytes = new Uint8Array(await gzip(PAGE));
+    let at = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (at >= bytes.length) return c.close();
+        c.enqueue(bytes.slice(at, at + 5));
+        at += 5;
+      },
+    });
+    const res = new Response(body, { headers: { "content-type": "text/html", "content-encoding": "gzip" }, encodeBody: "manual" });
+    expect(await rewriteHtml(res, options()).text()).toContain(`data-consent-blocked="ga"`);
+  });
+
+  it("rewrites a deflate (zlib) body still compressed", async () => {
+    const res = new Response(await gzip(PAGE, "deflate"), {
+      headers: { "content-type": "text/html", "content-encoding": "deflate" },
+      encodeBody: "manual",
+    });
+    expect(await rewriteHtml(res, options()).text()).toContain(`data-consent-blocked="ga"`);
+  });
+
+  it("rewrites a body fetch() already decoded that still carries Content-Encoding: gzip or br", async () => {
+    for (const encoding of ["gzip", "br", "zstd"]) {
+      const res = htmlResponse(PAGE, { "content-encoding": encoding });
+      const out = rewriteHtml(res, options());
+      expect(out.headers.get("content-encoding")).toBe(encoding);
+      expect(await out.text()).toContain(`data-consent-blocked="ga"`);
+    }
+  });
+
+  it("fails the body rather than pass compressed bytes it cannot read", async () => {
+    // Bytes that are neither gzip/zlib nor text, as a still-encoded brotli body would be.
+    const opaque = new Uint8Array([0x1b, 0x02, 0x00, 0x80, 0x8c, 0x94, 0x6d, 0x00, 0x01, 0x02, 0x03]);
+    const res = new Response(opaque, { headers: { "content-type": "text/html", "content-encoding": "br" }, encodeBody: "manual" });
+    await expect(rewriteHtml(res, options()).text()).rejects.toThrow();
+  });
+});
+
+describe("streaming a large page", () => {
+  it("gives out the start of a 5 MB page before the origin has sent most of it, and blocks its last tracker", async () => {
+    const piece = new TextEncoder().encode(`<p>${"lorem ipsum ".repeat(40)}<img src="/img/${"a".repeat(20)}.png"></p>\n`);
+    const perChunk = Math.floor(65536 / piece.length);
+    const chunkBytes = new Uint8Array(piece.length * perChunk);
+    for (let i = 0; i < perChunk; i++) chunkBytes.set(piece, i * piece.length);
+    const total = Math.ceil((5 * 1024 * 1024) / chunkBytes.length);
+    const encoder = new TextEncoder();
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (pulled === 0) c.enqueue(encoder.encode(`<!doctype html><html><body>`));
+        if (pulled === total) {
+          c.enqueue(encoder.encode(`<script>var _paq=[];_paq.push(['trackPageView'])</script></body></html>`));
+          return c.close();
+        }
+        pulled++;
+        c.enqueue(chunkBytes);
+      },
+    }, { highWaterMark: 0 });
+
+    const reader = rewriteHtml(htmlResponse(body), options()).body!.getReader();
+    const first = await reader.read();
+    expect(first.done).toBe(false);
+    const pulledAtFirstChunk = pulled;
+    // Backpressure holds: the first bytes out needed only a small part of the source.
+    expect(pulledAtFirstChunk).toBeLessThan(total / 4);
+
+    let size = first.value!.byteLength;
+    let tail = "";
+    const decoder = new TextDecoder();
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) break;
+      size += r.value.byteLength;
+      tail = (tail + decoder.decode(r.value, { stream: true })).slice(-300);
+    }
+    expect(pulled).toBe(total);
+    expect(size).toBeGreaterThan(5 * 1024 * 1024);
+    expect(tail).toContain(`<script type="text/plain" data-consent-blocked="matomo">var _paq=[];`);
+  });
+});
+
+describe("Content-Security-Policy", () => {
+  const CSP_POLICY = { ...POLICY, csp: true };
+
+  it("is added only when the policy asks for it", () => {
+    expect(rewriteHtml(htmlResponse(PAGE), options()).headers.get("content-security-policy")).toBeNull();
+    const csp = rewriteHtml(htmlResponse(PAGE), options({ policy: CSP_POLICY })).headers.get("content-security-policy");
+    expect(csp).toContain("script-src 'self' 'unsafe-inline' cdn.example.net *.cdn.example.net");
+    expect(csp).not.toContain("googletagmanager.com");
+    expect(csp).toMatch(/img-src 'self' data: blob:/);
+    expect(csp).toMatch(/connect-src 'self'/);
+    expect(csp).toMatch(/frame-src 'self'/);
+  });
+
+  it("lists consented hosts and not refused ones", () => {
+    const csp = rewriteHtml(htmlResponse(PAGE), options({ policy: CSP_POLICY, consent: consentOf("ga") })).headers.get(
+      "content-security-policy",
+    )!;
+    expect(csp).toContain("googletagmanager.com *.googletagmanager.com");
+    expect(csp).toContain("google-analytics.com *.google-analytics.com");
+    expect(csp).not.toContain("stats.example.org");
+    expect(csp).not.toContain("aticdn.net");
+  });
+
+  it("adds a second policy next to the origin's own, which browsers enforce together", () => {
+    const res = htmlResponse(PAGE, { "content-security-policy": "default-src 'self'" });
+    const csp = rewriteHtml(res, options({ policy: CSP_POLICY })).headers.get("content-security-policy")!;
+    expect(csp.startsWith("default-src 'self', script-src")).toBe(true);
+  });
+});
