@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { BANNER_ID, rewriteHtml } from "../../src/rewrite";
+import { BANNER_STRINGS } from "../../src/rewrite/banner-strings";
+import { ALL_KEYS, consentOf, htmlResponse, options, POLICY, rewrite } from "./fixtures";
+
+const PAGE = `<!doctype html><html><head></head><body><main>x</main></body></html>`;
+
+describe("banner", () => {
+  it("is injected just before </body> when asked, with both choices and the policy link", async () => {
+    const out = await rewrite(PAGE, { banner: true, returnPath: "/explore/" });
+    expect(out.startsWith(`<!doctype html><html><head></head><body><main>x</main><div id="${BANNER_ID}" role="region" aria-label="Cookie consent" lang="en">`)).toBe(true);
+    expect(out.endsWith(`</div></body></html>`)).toBe(true);
+    expect(out).toContain(`<form method="post" action="/cookies"><input type="hidden" name="return" value="/explore/" />`);
+    expect(out).toContain(`<button type="submit" name="action" value="accept">Accept all</button>`);
+    expect(out).toContain(`<button type="submit" name="action" value="refuse">Refuse all</button>`);
+    expect(out).toContain(`<a href="/cookies">`);
+    expect(out).not.toMatch(/<script|\son[a-z]+=/i);
+  });
+
+  it("is absent unless asked", async () => {
+    const res = htmlResponse(PAGE);
+    expect(rewriteHtml(res, options({ consent: consentOf(...ALL_KEYS), banner: false }))).toBe(res);
+    expect(await rewrite(PAGE)).not.toContain(BANNER_ID);
+  });
+
+  it("is shown on a fully consented page when asked (the caller decides)", async () => {
+    expect(await rewrite(PAGE, { banner: true, consent: consentOf(...ALL_KEYS) })).toContain(BANNER_ID);
+  });
+
+  it("is never added to non-HTML responses", async () => {
+    const res = new Response(`{"a":"</body>"}`, { headers: { "content-type": "application/json" } });
+    expect(rewriteHtml(res, options({ banner: true }))).toBe(res);
+  });
+
+  it("escapes the return path", async () => {
+    const out = await rewrite(PAGE, { banner: true, returnPath: `/a?q="><script>alert(1)</script>&x='y` });
+    expect(out).toContain(`value="/a?q=&#34;&#62;&#60;script&#62;alert(1)&#60;/script&#62;&#38;x=&#39;y"`);
+    expect(out).not.toContain("<script>");
+  });
+
+  it("speaks French, and uses the policy's own text escaped, in the visitor's language", async () => {
+    const fr = await rewrite(PAGE, { banner: true, lang: "fr" });
+    expect(fr).toContain(`lang="fr"`);
+    expect(fr).toContain(BANNER_STRINGS.fr.accept);
+    expect(fr).toContain(BANNER_STRINGS.fr.refuse);
+    const policy = { ...POLICY, banner: { enabled: true, text: { en: "We <3 stats", fr: "Nous & les stats" } } };
+    expect(await rewrite(PAGE, { banner: true, policy, lang: "fr" })).toContain(`<p>Nous &#38; les stats</p>`);
+    expect(await rewrite(PAGE, { banner: true, policy, lang: "en" })).toContain(`<p>We &#60;3 stats</p>`);
+    const enOnly = { ...POLICY, banner: { enabled: true, text: { en: "English only" } } };
+    expect(await rewrite(PAGE, { banner: true, policy: enOnly, lang: "fr" })).toContain(`<p>English only</p>`);
+  });
+
+  it("closes a page without </body>, and appears once with two <body> tags", async () => {
+    const noEnd = await rewrite(`<p>short page`, { banner: true });
+    expect(noEnd.startsWith(`<p>short page<div id="${BANNER_ID}"`)).toBe(true);
+    const twice = await rewrite(`<body>a</body><body>b</body>`, { banner: true });
+    expect(twice.split(`id="${BANNER_ID}"`).length).toBe(2);
+  });
+
+  it("comes after an unclosed inline tracker is flushed, not inside it", async () => {
+    const out = await rewrite(`<body><script>gtag('x')`, { banner: true });
+    expect(out.startsWith(`<body><script type="text/plain" data-consent-blocked="ga">gtag('x')<div id="${BANNER_ID}"`)).toBe(true);
+  });
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { sniffBody, isEncoded } from "../../src/rewrite/decode-body";
+import {
+  decodeAttribute,
+  denialFor,
+  isExecutableScriptType,
+  matchLabels,
+  matchMarkers,
+  matchUrl,
+  preparePolicy,
+} from "../../src/rewrite/match";
+import { consentOf, POLICY } from "./fixtures";
+
+const prepared = preparePolicy(POLICY);
+const none = denialFor(prepared, consentOf());
+
+describe("preparePolicy", () => {
+  it("is computed once per policy", () => {
+    expect(preparePolicy(POLICY)).toBe(prepared);
+  });
+  it("keeps only non-necessary services with hosts or markers, lower-cased", () => {
+    expect(prepared.blockers.map((b) => b.id)).toEqual(["ga", "matomo", "xiti"]);
+    expect(prepared.blockers[0].markers).toEqual(["gtag(", "googleanalyticsobject"]);
+  });
+});
+
+describe("denialFor", () => {
+  it("denies what is not granted", () => {
+    expect(none.blockers.map((b) => b.id)).toEqual(["ga", "matomo", "xiti"]);
+    expect([...none.categories].sort()).toEqual(["marketing", "statistics"]);
+    expect(none.maxMarkerLength).toBe("googleanalyticsobject".length);
+    const some = denialFor(prepared, consentOf("ga", "matomo"));
+    expect(some.blockers.map((b) => b.id)).toEqual(["xiti"]);
+    expect([...some.categories]).toEqual(["marketing"]);
+    expect(denialFor(prepared, consentOf("ga", "matomo", "at")).empty).toBe(true);
+  });
+});
+
+describe("matchUrl", () => {
+  const table: Array<[string, string | undefined]> = [
+    ["https://www.googletagmanager.com/gtag/js", "ga"],
+    ["//google-analytics.com/analytics.js", "ga"],
+    ["https://GOOGLE-ANALYTICS.COM./x", "ga"],
+    ["https://www.google\t-analytics.com/x", "ga"],
+    ["https:\\\\stats.example.org\\m.js", "matomo"],
+    ["https://stats%2Eexample.org/m.js", "matomo"],
+    ["https://stats&#x2e;example.org/m.js", "matomo"],
+    ["/js/matomo.js?v=1", "matomo"],
+    ["https://tag.aticdn.net:443/smarttag.js", "xiti"],
+    ["https://example.org/stats.example.org.js", undefined],
+    ["https://evilgoogletagmanager.com/x", undefined],
+    ["https://cdn.example.net/app.js", undefined],
+    ["/app.js", undefined],
+    ["http://[::1/", undefined],
+  ];
+  for (const [url, id] of table) {
+    it(`${JSON.stringify(url)} → ${id ?? "allowed"}`, () => {
+      expect(matchUrl(url, none.blockers)).toBe(id);
+    });
+  }
+});
+
+describe("small pure helpers", () => {
+  it("decodes character references browsers decode in attributes", () => {
+    expect(decodeAttribute("a&amp;b&#46;c&#x2F;d&period;e&unknown;f")).toBe("a&b.c/d.e&unknown;f");
+    expect(decodeAttribute("plain")).toBe("plain");
+  });
+
+  it("finds markers from an offset, case-insensitively by lower-cased input", () => {
+    expect(matchMarkers("var x; _paq.push(1)", none.markerBlockers)).toBe("matomo");
+    expect(matchMarkers("gtag(", none.markerBlockers, 1)).toBeUndefined();
+    expect(matchMarkers("nothing here", none.markerBlockers)).toBeUndefined();
+  });
+
+  it("reads data-service before data-category and ignores labels it does not know", () => {
+    expect(matchLabels("GA", null, prepared, none)).toBe("ga");
+    expect(matchLabels("xiti", null, prepared, none)).toBe("xiti");
+    expect(matchLabels("youtube", "statistics", prepared, none)).toBe("statistics");
+    expect(matchLabels(null, "Analytics", prepared, none)).toBeUndefined();
+    expect(matchLabels(null, "necessary", prepared, none)).toBeUndefined();
+    const ga = denialFor(prepared, consentOf("ga"));
+    expect(matchLabels("ga", "statistics", prepared, ga)).toBeUndefined();
+  });
+
+  it("knows which script types run", () => {
+    for (const t of [null, "", "module", "text/javascript", " Application/JavaScript "]) expect(isExecutableScriptType(t)).toBe(true);
+    for (const t of ["text/plain", "application/json", "application/ld+json", "importmap", "text/x-template"]) {
+      expect(isExecutableScriptType(t)).toBe(false);
+    }
+  });
+
+  it("sniffs encoded bodies", () => {
+    expect(sniffBody(new Uint8Array([0x1f, 0x8b, 8]), "gzip")).toBe("gzip");
+    expect(sniffBody(new Uint8Array([0x78, 0x9c, 1]), "deflate")).toBe("deflate");
+    expect(sniffBody(new TextEncoder().encode("x^ starts like zlib"), "gzip")).toBe("text");
+    expect(sniffBody(new TextEncoder().encode("\ufeff<!doctype html>"), "br")).toBe("text");
+    expect(sniffBody(new Uint8Array([0x0b, 0x80, 0x00]), "br")).toBe("unknown");
+    expect(isEncoded(null)).toBe(false);
+    expect(isEncoded("identity")).toBe(false);
+    expect(isEncoded("br")).toBe(true);
+  });
+});
