@@ -19,6 +19,8 @@ export interface CookieDeclaration {
   prefix?: boolean;
   /** How long the cookie lives, as the policy states it ("6 months", "session"). */
   duration: LocalizedText;
+  /** Overrides the service's "Function and location" for this cookie (one table row per cookie). */
+  function?: LocalizedText;
   /** Overrides the service's purpose for this cookie. */
   purpose?: LocalizedText;
   /** The cookie is set HttpOnly (shown in the table; expiry works either way). */
