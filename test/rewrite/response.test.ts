@@ -4,7 +4,7 @@ import { ALL_KEYS, chunked, consentOf, htmlResponse, options, POLICY } from "./f
 
 const PAGE = `<!doctype html><html><head><script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script></head><body><p>x</p></body></html>`;
 
-async function gzip(text: string, format: CompressionFormat = "gzip"): Promise<ArrayBuffer> {
+async function gzip(text: string, format: "gzip" | "deflate" = "gzip"): Promise<ArrayBuffer> {
   return new Response(new Response(text).body!.pipeThrough(new CompressionStream(format))).arrayBuffer();
 }
 
