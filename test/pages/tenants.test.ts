@@ -1,0 +1,47 @@
+// /cookies for every bundled tenant: the real Opendatasoft policy text, each tenant's own URL,
+// and a save that parses back, so a sixth tenant file is covered without code.
+import { describe, expect, it } from "vitest";
+import { parseConsent } from "../../src/consent/parse";
+import { CONSENT_COOKIE } from "../../src/consent/serialize";
+import { POLICIES } from "../../src/policy";
+import { localize } from "../../src/pages/i18n";
+import { makeApp } from "./fixture";
+
+describe.each(POLICIES.all.map((p) => [p.id, p] as const))("tenant %s", (_, policy) => {
+  const app = makeApp(policy);
+  const url = `https://${policy.hosts[0]}/cookies`;
+
+  it.each(["en", "fr"] as const)("renders every section with the tenant URL and every service (%s)", async (lang) => {
+    const html = await (await app.request(`${url}?lang=${lang}`)).text();
+    expect(html).toContain(`<html lang="${lang}">`);
+    expect(html).not.toContain("{site}");
+    expect(html).not.toMatch(/<script/i);
+    const escape = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll("'", "&#39;").replaceAll('"', "&quot;");
+    for (const sec of policy.sections) {
+      expect(html).toContain(escape(localize(sec.heading, lang).replaceAll("{site}", policy.siteUrl)));
+    }
+    expect(html).toContain(escape(policy.siteUrl));
+    for (const s of policy.services) expect(html).toContain(`<th scope="row">${escape(s.provider)}</th>`);
+  });
+
+  it("declares every service in JSON and saves a choice that parses back", async () => {
+    const body = (await (await app.request(url, { headers: { accept: "application/json" } })).json()) as any;
+    expect(body.tenant).toBe(policy.id);
+    expect(body.services.map((s: any) => s.id)).toEqual(policy.services.map((s) => s.id));
+    const res = await app.request(url, {
+      method: "POST",
+      body: "action=accept",
+      headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin" },
+    });
+    expect(res.status).toBe(303);
+    const line = res.headers.getSetCookie().find((l) => l.startsWith(`${CONSENT_COOKIE}=`))!;
+    const consent = parseConsent([line.split(";")[0].slice(CONSENT_COOKIE.length + 1)], policy, { gpc: false });
+    const optional = new Set(policy.services.filter((s) => s.category !== "necessary").map((s) => s.consentKey));
+    expect(consent.explicit).toBe(true);
+    expect([...consent.granted].sort()).toEqual([...optional].sort());
+  });
+});
+
+it("covers the five tenants", () => {
+  expect(POLICIES.all).toHaveLength(5);
+});
