@@ -27,9 +27,11 @@ const onlyArg = argv.find((a) => a.startsWith("--only="));
 const only = new Set(onlyArg ? onlyArg.slice(7).split(",") : ["throughput", "decision", "streaming", "bundle"]);
 const num = (name, dflt) => (process.env[name] ? Number(process.env[name]) : dflt);
 const OPTS = {
-  rounds: num("BENCH_ROUNDS", quick ? 1 : 4),
-  seconds: num("BENCH_SECONDS", quick ? 2 : 5),
-  warmupSeconds: num("BENCH_WARMUP_SECONDS", quick ? 0.5 : 1),
+  // Many short alternating runs rather than few long ones: on a shared machine, drift then hits
+  // each case and its baseline alike, and the median over rounds drops the disturbed ones.
+  rounds: num("BENCH_ROUNDS", quick ? 2 : 10),
+  seconds: num("BENCH_SECONDS", quick ? 1 : 2),
+  warmupSeconds: num("BENCH_WARMUP_SECONDS", 0.5),
   connections: num("BENCH_CONNECTIONS", 50),
   downloadBytes: num("BENCH_DOWNLOAD_MIB", quick ? 128 : 1024) * MiB,
   uploadBytes: num("BENCH_UPLOAD_MIB", quick ? 16 : 100) * MiB,
@@ -224,7 +226,7 @@ function renderMarkdown(r, rows) {
     `# consent-edge bench — ${r.date}`,
     "",
     `Node ${process.versions.node}, workerd ${r.workerdVersion}, ${r.cpus} CPUs; ${OPTS.rounds} rounds × ${OPTS.seconds} s ` +
-      `(+${OPTS.warmupSeconds} s warm-up), ${OPTS.connections} connections${quick ? " (--quick)" : ""}${OPTS.entry ? `; entry ${OPTS.entry}` : ""}.`,
+      `(+${OPTS.warmupSeconds} s warm-up), ${OPTS.connections} connections, pinning: ${procs.pinning}${quick ? " (--quick)" : ""}${OPTS.entry ? `; entry ${OPTS.entry}` : ""}.`,
     "",
     "| target | measured | result | note |",
     "|---|---|---|---|",

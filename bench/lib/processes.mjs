@@ -1,6 +1,6 @@
 // Child processes of the bench (origin, workerd): started here, all killed on exit or signal,
 // each start bounded in time. Also the raw `workerd serve` setup: one capnp config, two workers.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -35,6 +35,20 @@ function track(child, label) {
   return child;
 }
 
+/**
+ * CPU pinning: workerd (one thread does the work) gets CPU 0 to itself; the origin and the load
+ * generator share the rest, so they do not steal workerd's core. Opt-in (BENCH_PIN=1, needs taskset): on a
+ * shared machine a pinned process cannot move away from someone else's load, which made runs noisier here.
+ */
+const CPUS = (await import("node:os")).availableParallelism();
+const PIN =
+  process.env.BENCH_PIN === "1" && CPUS >= 2 && spawnSync("taskset", ["-V"], { stdio: "ignore" }).status === 0
+    ? { workerd: "0", origin: "1", self: CPUS >= 3 ? `2-${CPUS - 1}` : "1" }
+    : undefined;
+export const pinning = PIN ? `workerd on CPU ${PIN.workerd}, origin on ${PIN.origin}, load generator on ${PIN.self}` : "none";
+if (PIN) spawnSync("taskset", ["-a", "-p", "-c", PIN.self, String(process.pid)], { stdio: "ignore" });
+const pinned = (cpus, cmd, args) => (PIN ? ["taskset", ["-c", cpus, cmd, ...args]] : [cmd, args]);
+
 /** Stops one child we started: SIGTERM, then SIGKILL after 3 s. */
 export function stop(child) {
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -63,7 +77,7 @@ export function freePort() {
 
 /** Starts bench/origin.mjs in its own process (its own core); resolves with { child, port }. */
 export function startOriginProcess(originScript, timeoutMs = 10_000) {
-  const child = track(spawn(process.execPath, [originScript], { stdio: ["ignore", "inherit", "inherit", "ipc"] }), "origin");
+  const child = track(spawn(...pinned(PIN?.origin, process.execPath, [originScript]), { stdio: ["ignore", "inherit", "inherit", "ipc"] }), "origin");
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`origin did not start within ${timeoutMs} ms`)), timeoutMs);
     child.once("message", (m) => (clearTimeout(timer), resolve({ child, port: m.port })));
@@ -147,7 +161,7 @@ const edge :Workerd.Worker = (
 export async function startWorkerd(configFile, ports, logFile, timeoutMs = 15_000) {
   const log = fs.openSync(logFile, "w");
   const child = track(
-    spawn(workerdPath, ["serve", configFile], { stdio: ["ignore", log, log], cwd: path.dirname(configFile) }),
+    spawn(...pinned(PIN?.workerd, workerdPath, ["serve", configFile]), { stdio: ["ignore", log, log], cwd: path.dirname(configFile) }),
     "workerd",
   );
   fs.closeSync(log);
