@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import { BASES } from "../../src/policy/bundled.generated";
+import { createRegistry, PolicyError, validatePolicy } from "../../src/policy/index";
+
+type Json = Record<string, any>;
+const base = (): Json => structuredClone(BASES["opendatasoft.json"]) as Json;
+const tenant = (): Json => ({ extends: "opendatasoft", id: "maia", hosts: ["maia.opendatasoft.com"], siteUrl: "https://maia.opendatasoft.com" });
+const full = (): Json => {
+  const { $schema: _, ...rest } = base();
+  return { ...rest, id: "maia", hosts: ["maia.opendatasoft.com"], siteUrl: "https://maia.opendatasoft.com" };
+};
+
+function errorOf(fn: () => unknown): PolicyError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof PolicyError) return e;
+    throw e;
+  }
+  throw new Error("expected a PolicyError");
+}
+
+/** Runs createRegistry on (base, maia tenant) after `edit`, returns the error's file, field and reason. */
+function registryError(edit: (b: Json, t: Json) => void, more: Record<string, unknown> = {}) {
+  const b = base();
+  const t = tenant();
+  edit(b, t);
+  const e = errorOf(() => createRegistry({ "opendatasoft.json": b }, { "maia.json": t, ...more }));
+  return [e.file, e.field, e.reason];
+}
+
+describe("validatePolicy", () => {
+  it("accepts the merged base and strips $schema", () => {
+    const policy = validatePolicy({ $schema: "./policy.schema.json", ...full() }, "maia.json");
+    expect(policy.id).toBe("maia");
+    expect("$schema" in policy).toBe(false);
+  });
+
+  it.each<[string, (p: Json) => void, string, RegExp]>([
+    ["missing field", (p) => delete p.siteUrl, "siteUrl", /is required/],
+    ["missing nested field", (p) => delete p.services[1].cookies[2].duration, "services[1].cookies[2].duration", /is required/],
+    ["wrong type", (p) => (p.hosts = "maia.opendatasoft.com"), "hosts", /must be an array/],
+    ["wrong nested type", (p) => (p.services[0].cookies[0].httpOnly = "yes"), "services[0].cookies[0].httpOnly", /true or false/],
+    ["unknown field", (p) => (p.sevrices = []), "sevrices", /unknown field/],
+    ["unknown nested field", (p) => (p.services[2].cookies[0].expires = "13 months"), "services[2].cookies[0].expires", /unknown field/],
+    ["unknown language", (p) => (p.title.de = "Cookie-Richtlinie"), "title.de", /unknown field/],
+    ["bad cookie name", (p) => (p.services[1].cookies[0].name = "_ga;x"), "services[1].cookies[0].name", /RFC 6265/],
+    ["cookie name with space", (p) => (p.services[1].cookies[0].name = "my cookie"), "services[1].cookies[0].name", /RFC 6265/],
+    ["duplicate cookie across services", (p) => p.services[3].cookies.push({ name: "_ga", duration: "1 day" }), "services[3].cookies[3].name", /already declared by service "google-analytics"/],
+    ["duplicate service id", (p) => (p.services[4].id = "xiti"), "services[4].id", /duplicate service id "xiti"/],
+    ["unknown category", (p) => (p.services[2].category = "functional"), "services[2].category", /not declared in categories/],
+    ["category outside the enum", (p) => (p.categories[1].id = "analytics"), "categories[1].id", /not one of/],
+    ["necessary key on statistics", (p) => (p.services[1].consentKey = "necessary"), "services[1].consentKey", /exactly when/],
+    ["missing necessary cookie", (p) => p.services[0].cookies.splice(2, 1), "services", /"csrftoken"/],
+    ["upper-case host", (p) => (p.hosts = ["Maia.opendatasoft.com"]), "hosts[0]", /lower-case host/],
+    ["host with port", (p) => (p.hosts = ["maia.opendatasoft.com:443"]), "hosts[0]", /without port/],
+    ["duplicate host in a tenant", (p) => p.hosts.push("maia.opendatasoft.com"), "hosts[1]", /duplicate host/],
+    ["bad siteUrl", (p) => (p.siteUrl = "maia.opendatasoft.com"), "siteUrl", /not an http\(s\) URL/],
+    ["ftp siteUrl", (p) => (p.siteUrl = "ftp://maia.opendatasoft.com"), "siteUrl", /not an http\(s\) URL/],
+    ["origin with a path", (p) => (p.origin = "https://origin.example.org/api"), "origin", /must be an origin/],
+    ["bad block host", (p) => (p.services[4].block.hosts[1] = "https://aticdn.net"), "services[4].block.hosts[1]", /host name/],
+    ["bad path", (p) => (p.services[0].cookies[0].paths = ["admin"]), "services[0].cookies[0].paths[0]", /must start with \//],
+    ["parent domain without parentDomain", (p) => delete p.parentDomain, "services[1].cookies[0].domains[1]", /needs the policy's parentDomain/],
+    ["empty text", (p) => (p.sections[1].paragraphs[0] = { en: "" }), "sections[1].paragraphs[0].en", /non-empty string/],
+    ["bad section level", (p) => (p.sections[0].level = 1), "sections[0].level", /2 or 3/],
+    ["unresolved extends", (p) => (p.extends = "opendatasoft"), "extends", /resolved/],
+    ["not an object", (p) => (p.services[0] = null), "services[0]", /must be an object, got null/],
+  ])("%s", (_, edit, field, reason) => {
+    const p = full();
+    edit(p);
+    const e = errorOf(() => validatePolicy(p, "maia.json"));
+    expect([e.file, e.field]).toEqual(["maia.json", field]);
+    expect(e.reason).toMatch(reason);
+    expect(e.message).toBe(`maia.json: ${field}: ${e.reason}`);
+  });
+
+  it("rejects a non-object", () => {
+    const e = errorOf(() => validatePolicy([], "x.json"));
+    expect(e.message).toBe("x.json: (root): must be an object, got an array");
+  });
+});
+
+describe("createRegistry errors name the file that holds the mistake", () => {
+  it.each<[string, (b: Json, t: Json) => void, string, string, RegExp]>([
+    ["unknown extends", (_, t) => (t.extends = "opendatasoftt"), "maia.json", "extends", /unknown base "opendatasoftt" \(known: opendatasoft\)/],
+    ["tenant typo", (_, t) => (t.siteURL = t.siteUrl), "maia.json", "siteURL", /unknown field/],
+    ["tenant missing host list", (_, t) => delete t.hosts, "maia.json", "hosts", /is required/],
+    ["id not the file name", (_, t) => (t.id = "maiaa"), "maia.json", "id", /must match the file name \("maia"\)/],
+    ["base typo", (b) => (b.categoriez = []), "base/opendatasoft.json", "categoriez", /unknown field/],
+    ["bad cookie in base", (b) => (b.services[2].cookies[1].name = "_pk ses."), "base/opendatasoft.json", "services[2].cookies[1].name", /RFC 6265/],
+    ["bad cookie in a tenant's new service", (_, t) => (t.services = [{ id: "x", consentKey: "x", category: "statistics", provider: "X", function: "f", purpose: "p", cookies: [{ name: "a,b", duration: "1 day" }] }]), "maia.json", "services[0].cookies[0].name", /RFC 6265/],
+    ["bad host added to a base service", (_, t) => (t.services = [{ id: "matomo", block: { hosts: ["stats.example.org", "Bad Host"] } }]), "maia.json", "services[0].block.hosts[1]", /host name/],
+    ["bad field in a tenant override", (_, t) => (t.services = [{ id: "xiti", category: "ads" }]), "maia.json", "services[0].category", /not declared/],
+    ["base error under a tenant override", (b, t) => { b.services[3].provider = ""; t.services = [{ id: "xiti", block: { hosts: ["x.example"] } }]; }, "base/opendatasoft.json", "services[3].provider", /non-empty/],
+    ["tenant without extends, stray field", (_, t) => { for (const k of Object.keys(t)) delete t[k]; t.length = 0; }, "maia.json", "length", /unknown field/],
+  ])("%s", (_, edit, file, field, reason) => {
+    const [f, fld, r] = registryError(edit);
+    expect([f, fld]).toEqual([file, field]);
+    expect(r).toMatch(reason);
+  });
+
+  it("rejects two tenants claiming the same host", () => {
+    const other = { ...tenant(), id: "other", hosts: ["other.opendatasoft.com", "maia.opendatasoft.com"] };
+    const [file, field, reason] = registryError(() => {}, { "other.json": other });
+    // Files load in name order: maia.json claims the host first.
+    expect([file, field, reason]).toEqual(["other.json", "hosts[1]", 'host "maia.opendatasoft.com" is already claimed by maia.json']);
+  });
+
+  it("rejects bad file names, non-objects and nested extends", () => {
+    expect(errorOf(() => createRegistry({}, { "Maia.json": {} })).file).toBe("Maia.json");
+    expect(errorOf(() => createRegistry({}, { "maia.json": [] })).reason).toBe("must be a JSON object");
+    const e = errorOf(() => createRegistry({ "a.json": { extends: "b" } }, {}));
+    expect([e.file, e.field]).toEqual(["base/a.json", "extends"]);
+  });
+});
