@@ -92,6 +92,7 @@ describe("createRegistry errors name the file that holds the mistake", () => {
     ["bad host added to a base service", (_, t) => (t.services = [{ id: "matomo", block: { hosts: ["stats.example.org", "Bad Host"] } }]), "maia.json", "services[0].block.hosts[1]", /host name/],
     ["bad field in a tenant override", (_, t) => (t.services = [{ id: "xiti", category: "ads" }]), "maia.json", "services[0].category", /not declared/],
     ["base error under a tenant override", (b, t) => { b.services[3].provider = ""; t.services = [{ id: "xiti", block: { hosts: ["x.example"] } }]; }, "base/opendatasoft.json", "services[3].provider", /non-empty/],
+    ["base error beside tenant services", (b, t) => { b.services[2].cookies[0].name = "_pk id."; t.services = [{ id: "xiti", block: { hosts: ["x.example"] } }]; }, "base/opendatasoft.json", "services[2].cookies[0].name", /RFC 6265/],
     ["tenant without extends, stray field", (_, t) => { for (const k of Object.keys(t)) delete t[k]; t.length = 0; }, "maia.json", "length", /unknown field/],
   ])("%s", (_, edit, file, field, reason) => {
     const [f, fld, r] = registryError(edit);
