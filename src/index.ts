@@ -1,13 +1,22 @@
 /**
  * consent-edge: wiring only. Finds the tenant by Host, reads the visitor's consent, serves
- * /cookies, and proxies everything else to the tenant's origin through the consent decision.
+ * /cookies, and proxies everything else to the tenant's origin through the consent decision
+ * and, for HTML, the script blocking and the banner.
  */
 import { Hono } from "hono";
 import type { AppEnv } from "./app-env";
+import { indexConsentPolicy } from "./consent/consent-index";
+import { cookieValues } from "./cookies/cookie-header";
+import { cookiesRoutes } from "./pages";
+import { chooseLang } from "./pages/i18n";
 import { POLICIES } from "./policy";
 import { DEFAULT_ORIGIN_TIMEOUT_MS, forwardToOrigin } from "./proxy/forward";
 import { errorPage } from "./proxy/pages";
 import { resolveTenant, stateFor } from "./request-state";
+import { rewriteHtml } from "./rewrite";
+
+// Fail at start-up, not in the form handler, on a policy whose consent cannot be written.
+for (const policy of POLICIES.all) indexConsentPolicy(policy);
 
 const app = new Hono<AppEnv>();
 
@@ -23,11 +32,21 @@ app.use(async function tenant(c, next) {
   await next();
 });
 
-app.all("*", function proxy(c) {
-  const { policy, consent, secure, host } = c.var;
+app.route("/cookies", cookiesRoutes);
+
+app.all("*", async function proxy(c) {
+  const { policy, consent, secure, host, cookies } = c.var;
   const origin = new URL(c.env.ORIGIN || policy.origin || `https://${policy.hosts[0]}`).origin;
   const timeoutMs = Number(c.env.ORIGIN_TIMEOUT_MS) || DEFAULT_ORIGIN_TIMEOUT_MS;
-  return forwardToOrigin(c.req.raw, { policy, consent, secure, host }, { origin, timeoutMs, log: logRecord });
+  const res = await forwardToOrigin(c.req.raw, { policy, consent, secure, host }, { origin, timeoutMs, log: logRecord });
+  const url = new URL(c.req.url);
+  return rewriteHtml(res, {
+    policy,
+    consent,
+    lang: chooseLang(url.searchParams.get("lang") ?? undefined, cookieValues(cookies, "django_language")[0], c.req.header("accept-language")),
+    banner: !consent.explicit && consent.source !== "gpc" && policy.banner?.enabled !== false,
+    returnPath: url.pathname + url.search,
+  });
 });
 
 app.onError((err) => {
