@@ -5,9 +5,10 @@
  *
  *   import { startOrigin } from "./demo/origin.mjs";
  *   const origin = await startOrigin({ port: 0, fixtures: true });  // -> { port, url, close() }
- *   node demo/origin.mjs --port 9000 [--host 127.0.0.1] [--fixtures]
+ *   node demo/origin.mjs --port 9000 [--host 127.0.0.1] [--fixtures] [--tenant maia]
  *
- * Portal routes (always on). The tenant host is read from X-Forwarded-Host (else Host).
+ * Portal routes (always on). Pages name the tenant after X-Forwarded-Host (else Host): "maia.opendatasoft.com"
+ * -> "Maia — open data portal (demo)"; for localhost and IP hosts, after the `tenant` option (default "demo").
  *   GET  /                  home page. Sets each of csrftoken, django_language=en, _ga, _ga_DEMO123, _gid
  *                           (Path=/, future Expires and Max-Age) that the request's Cookie lacks. Contains an
  *                           inline Matomo snippet (`var _paq = window._paq = ...`, loads /analytics/matomo.js) and
@@ -16,7 +17,8 @@
  *                           sessionid (HttpOnly; Path=/; SameSite=Lax), csrftoken, django_language, _ga,
  *                           _ga_DEMO123, _gid, _pk_id.1.a1b2, _pk_ses.1.a1b2, atuserid, demo_tracker_uid.
  *   GET  /logout            302 to /, expires sessionid (Max-Age=0 and a past Expires).
- *   GET  /explore           dataset list.   GET /api/records: JSON, with Set-Cookie _gid.
+ *   GET  /explore           dataset list; GET /explore/dataset/<id>/ one dataset.
+ *   GET  /api/records       JSON, with Set-Cookie _gid.
  *   GET  /analytics/matomo.js, /analytics/gtag.js
  *                           small scripts that, when they run, write _pk_id.1.a1b2 + _pk_ses.1.a1b2 (Matomo) or
  *                           _ga + _ga_DEMO123 (gtag) via document.cookie, set window.__demoAnalytics.<name> = true
@@ -72,7 +74,7 @@ const DATASETS = [
 ];
 
 /** Starts the demo portal; resolves once it listens. */
-export async function startOrigin({ port = 0, host = "127.0.0.1", fixtures = false } = {}) {
+export async function startOrigin({ port = 0, host = "127.0.0.1", fixtures = false, tenant = "demo" } = {}) {
   const stats = newStats();
   const sessions = new Map();
   const sockets = new Set();
@@ -80,7 +82,7 @@ export async function startOrigin({ port = 0, host = "127.0.0.1", fixtures = fal
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_SIZE, requestTimeout: 0 }, (req, res) => {
     const url = new URL(req.url ?? "/", "http://origin.invalid");
     try {
-      route(req, res, url, { stats, sessions, fixtures });
+      route(req, res, url, { stats, sessions, fixtures, tenant });
     } catch (err) {
       failResponse(res, err);
     }
@@ -153,8 +155,10 @@ function route(req, res, url, ctx) {
     case "POST /__stats/reset":
       Object.assign(ctx.stats, newStats());
       return send(req, res, 204, { "Cache-Control": "no-store" });
-    default:
-      return notFound(req, res);
+    default: {
+      const dataset = method === "GET" && /^\/explore\/dataset\/([\w-]+)\/?$/.exec(pathname);
+      return dataset ? datasetPage(req, res, ctx, dataset[1]) : notFound(req, res);
+    }
   }
 }
 
@@ -201,12 +205,16 @@ function languageCookie() {
   return persistentCookie("django_language", "en", YEAR_S, "; SameSite=Lax");
 }
 
-/** The tenant as the worker names it: X-Forwarded-Host, else Host, without the port. */
-function tenantOf(req) {
-  const raw = String(req.headers["x-forwarded-host"] ?? req.headers.host ?? "portal.example").split(",")[0].trim();
+/**
+ * The tenant's display name from X-Forwarded-Host (else Host): its first label ("maia.opendatasoft.com" ->
+ * "Maia"). Loopback and IP hosts (the worker's DEV_TENANT mode) show the `tenant` option instead.
+ */
+function tenantOf(req, fallback) {
+  const raw = String(req.headers["x-forwarded-host"] ?? req.headers.host ?? "").split(",")[0].trim();
   const hostname = raw.replace(/:\d+$/, "");
-  const label = hostname.split(".")[0] || "portal";
-  return { hostname, name: label.charAt(0).toUpperCase() + label.slice(1) };
+  const isLocal = hostname === "" || hostname === "localhost" || hostname.startsWith("[") || /^[\d.]+$/.test(hostname);
+  const label = isLocal ? fallback : hostname.split(".")[0];
+  return { hostname: hostname || "localhost", name: label.charAt(0).toUpperCase() + label.slice(1) };
 }
 
 function escapeHtml(text) {
@@ -215,7 +223,7 @@ function escapeHtml(text) {
 
 function sendPage(req, res, ctx, { title, body, head = "", setCookies = [] }) {
   ctx.stats.pages++;
-  const tenant = tenantOf(req);
+  const tenant = tenantOf(req, ctx.tenant);
   const user = ctx.sessions.get(readCookies(req).get("sessionid"));
   const html = `<!doctype html>
 <html lang="en">
@@ -292,7 +300,7 @@ function homePage(req, res, ctx) {
   if (!jar.has("csrftoken")) setCookies.push(csrfCookie());
   if (!jar.has("django_language")) setCookies.push(languageCookie());
   for (const [name, make] of Object.entries(STATISTICS_COOKIES)) if (!jar.has(name)) setCookies.push(make());
-  const tenant = tenantOf(req);
+  const tenant = tenantOf(req, ctx.tenant);
   sendPage(req, res, ctx, {
     title: "open data portal (demo)",
     head: ANALYTICS_SNIPPETS,
@@ -315,6 +323,17 @@ function explorePage(req, res, ctx) {
     body: `<h2>Explore datasets</h2>
 <p>${DATASETS.length} datasets. Records are served by <a href="/api/records">/api/records</a>.</p>
 ${datasetList()}`,
+  });
+}
+
+function datasetPage(req, res, ctx, id) {
+  const dataset = DATASETS.find((d) => d.id === id);
+  if (!dataset) return notFound(req, res);
+  sendPage(req, res, ctx, {
+    title: dataset.title,
+    body: `<h2>${escapeHtml(dataset.title)}</h2>
+<p>Theme: ${dataset.theme}. ${dataset.records.toLocaleString("en")} records, published under the Open Licence 2.0.</p>
+<p><a href="/api/records">API</a> · <a href="/explore">Back to the catalogue</a></p>`,
   });
 }
 
@@ -650,6 +669,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     port: Number(valueOf("--port", "9000")),
     host: valueOf("--host", "127.0.0.1"),
     fixtures: args.includes("--fixtures"),
+    tenant: valueOf("--tenant", "demo"),
   });
   console.log(`demo portal listening on ${origin.url}`);
   for (const signal of ["SIGINT", "SIGTERM"]) {
