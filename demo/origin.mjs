@@ -12,7 +12,9 @@
  *   GET  /                  home page. Sets each of csrftoken, django_language=en, _ga, _ga_DEMO123, _gid
  *                           (Path=/, future Expires and Max-Age) that the request's Cookie lacks. Contains an
  *                           inline Matomo snippet (`var _paq = window._paq = ...`, loads /analytics/matomo.js) and
- *                           `<script async src="/analytics/gtag.js?id=G-DEMO123">` plus the inline gtag config.
+ *                           an inline gtag snippet (`gtag('config', 'G-DEMO123')`, loads /analytics/gtag.js?id=G-DEMO123).
+ *                           Both loaders are inserted by the inline snippets: served from the portal's own origin, a
+ *                           `<script src>` would carry none of the hosts or markers a policy knows gtag by.
  *   GET  /login             login form.   POST /login (urlencoded, anything accepted) -> 302 to / setting
  *                           sessionid (HttpOnly; Path=/; SameSite=Lax), csrftoken, django_language, _ga,
  *                           _ga_DEMO123, _gid, _pk_id.1.a1b2, _pk_ses.1.a1b2, atuserid, demo_tracker_uid.
@@ -278,12 +280,15 @@ const ANALYTICS_SNIPPETS = `<script>
     g.async = true; g.src = u + 'matomo.js'; s.parentNode.insertBefore(g, s);
   })();
 </script>
-<script async src="/analytics/gtag.js?id=G-DEMO123"></script>
 <script>
   window.dataLayer = window.dataLayer || [];
   function gtag(){ dataLayer.push(arguments); }
   gtag('js', new Date());
   gtag('config', 'G-DEMO123');
+  (function() {
+    var g = document.createElement('script');
+    g.async = true; g.src = '/analytics/gtag.js?id=G-DEMO123'; document.head.appendChild(g);
+  })();
 </script>
 `;
 
