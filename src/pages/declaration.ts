@@ -15,7 +15,7 @@ export interface CookieDeclarationJson {
     provider: string;
     function: string;
     purpose: string;
-    cookies: Array<{ name: string; prefix: boolean; duration: string; purpose?: string; httpOnly: boolean }>;
+    cookies: Array<{ name: string; prefix: boolean; duration: string; function?: string; purpose?: string; httpOnly: boolean }>;
   }>;
   consent: PolicyView["consent"];
 }

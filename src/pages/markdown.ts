@@ -1,6 +1,6 @@
 /** Renders the policy view as CommonMark/GFM text (sections, then one table per category). Pure; no I/O. */
 import { UI } from "./i18n";
-import type { PolicyView, ServiceView } from "./view";
+import { serviceRows, type PolicyView, type ServiceView } from "./view";
 
 /** Text outside tables: raw HTML is neutralised, line structure kept. */
 export function escapeMarkdownText(text: string): string {
@@ -53,7 +53,7 @@ export function renderPolicyMarkdown(view: PolicyView): string {
     out.push(
       `| ${t.colProvider} | ${t.colFunction} | ${t.colCookies} | ${t.colPurpose} | ${t.colDuration} |`,
       "| --- | --- | --- | --- | --- |",
-      ...cat.services.map(serviceRow),
+      ...cat.services.flatMap(serviceRows).map(serviceRow),
       "",
     );
   }

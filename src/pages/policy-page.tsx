@@ -5,7 +5,7 @@
 import { raw } from "hono/html";
 import type { FC } from "hono/jsx";
 import { UI, type UiStrings } from "./i18n";
-import type { CategoryView, ChoiceView, PolicyView, ServiceView } from "./view";
+import { serviceRows, type CategoryView, type ChoiceView, type PolicyView, type ServiceView } from "./view";
 
 /** Inline styles, allowed by the CSP nonce. Focus is always visible (WCAG 2.4.7). */
 const CSS = `
@@ -162,7 +162,7 @@ const CategoryTable: FC<{ cat: CategoryView; t: UiStrings }> = ({ cat, t }) => (
           </tr>
         </thead>
         <tbody>
-          {cat.services.map((s) => (
+          {cat.services.flatMap(serviceRows).map((s) => (
             <tr>
               <th scope="row">{s.provider}</th>
               <td>{s.function}</td>

@@ -11,6 +11,8 @@ export interface CookieView {
   name: string;
   prefix: boolean;
   duration: string;
+  /** Set only when the cookie overrides its service's "Function and location". */
+  function?: string;
   /** Set only when the cookie overrides its service's purpose. */
   purpose?: string;
   httpOnly: boolean;
@@ -92,6 +94,7 @@ export function buildPolicyView(policy: CompiledPolicy, consent: Consent, lang: 
       name: k.name,
       prefix: k.prefix === true,
       duration: localize(k.duration, lang),
+      ...(k.function === undefined ? {} : { function: site(k.function) }),
       ...(k.purpose === undefined ? {} : { purpose: site(k.purpose) }),
       httpOnly: k.httpOnly === true,
     })),
@@ -149,6 +152,21 @@ export function buildPolicyView(policy: CompiledPolicy, consent: Consent, lang: 
   const declared = policy.classify(CONSENT_COOKIE);
   if (declared) view.consentDuration = localize(declared.cookie.duration, lang);
   return view;
+}
+
+/**
+ * The table rows of one service: the service itself when no cookie has its own "Function and
+ * location", else one row per cookie (as the Opendatasoft table lists each necessary cookie),
+ * with the cookie's function and purpose, or the service's where the cookie has none.
+ */
+export function serviceRows(s: ServiceView): ServiceView[] {
+  if (!s.cookies.some((k) => k.function !== undefined)) return [s];
+  return s.cookies.map(({ function: fn, purpose, ...cookie }) => ({
+    ...s,
+    function: fn ?? s.function,
+    purpose: purpose ?? s.purpose,
+    cookies: [cookie],
+  }));
 }
 
 /** The non-necessary consent keys of a policy: what "Accept all" grants. */

@@ -3,11 +3,13 @@ import { describe, expect, it } from "vitest";
 import { NECESSARY_ONLY, type Consent } from "../../src/consent/types";
 import { parsePreferenceForm, safeReturnPath } from "../../src/pages/form";
 import { chooseLang, langFromAcceptLanguage, localize } from "../../src/pages/i18n";
+import { buildDeclaration } from "../../src/pages/declaration";
 import { escapeMarkdownCell, renderPolicyMarkdown } from "../../src/pages/markdown";
 import { chooseFormat } from "../../src/pages/negotiate";
 import { renderPolicyPage } from "../../src/pages/policy-page";
-import { buildPolicyView, optionalConsentKeys } from "../../src/pages/view";
-import { POLICY, SITE } from "./fixture";
+import { buildPolicyView, optionalConsentKeys, serviceRows } from "../../src/pages/view";
+import { compilePolicy } from "../../src/policy/compile";
+import { POLICY, SITE, tenantPolicy } from "./fixture";
 
 describe("chooseLang", () => {
   it.each([
@@ -195,5 +197,59 @@ describe("renderPolicyPage", () => {
     expect(html.match(/<caption>/g)).toHaveLength(3);
     expect(html.match(/<th scope="col">/g)).toHaveLength(15);
     expect(html.match(/<th scope="row">/g)).toHaveLength(4);
+  });
+});
+
+describe("per-cookie function and location", () => {
+  // As the Opendatasoft table: each necessary cookie has its own "Function and location" row.
+  const base = tenantPolicy();
+  const policy = compilePolicy({
+    ...base,
+    services: base.services.map((s) =>
+      s.id !== "opendatasoft"
+        ? s
+        : {
+            ...s,
+            cookies: [
+              { name: "sessionid", duration: "2 weeks", httpOnly: true, function: { en: "Authentication on {site}", fr: "Authentification sur {site}" }, purpose: "Remember the user" },
+              { name: "csrftoken", duration: "1 year", function: "API (CSRF)" },
+              { name: "django_language", duration: "session" },
+            ],
+          },
+    ),
+  });
+  const view = (lang: "en" | "fr") => buildPolicyView(policy, NECESSARY_ONLY, lang);
+
+  it("gives a row per cookie once one cookie has its own function, falling back to the service's", () => {
+    const rows = serviceRows(view("fr").necessary[0]);
+    expect(rows.map((r) => [r.function, r.cookies.map((k) => k.name), r.purpose, r.cookies[0].duration])).toEqual([
+      [`Authentification sur ${SITE}`, ["sessionid"], "Remember the user", "2 weeks"],
+      ["API (CSRF)", ["csrftoken"], "Session and security", "1 year"],
+      [`Plateforme, ${SITE}`, ["django_language"], "Session and security", "session"],
+    ]);
+    // A row's cookie carries no override left to print twice.
+    for (const r of rows) expect(r.cookies[0]).not.toHaveProperty("purpose");
+    expect(rows[0].cookies[0].httpOnly).toBe(true);
+  });
+
+  it("keeps one row for a service whose cookies share its function", () => {
+    const ga = view("en").services.find((s) => s.id === "ga")!;
+    expect(serviceRows(ga)).toEqual([ga]);
+  });
+
+  it("shows each cookie's function in the HTML table, one row per cookie", () => {
+    const html = renderPolicyPage(view("en"), { nonce: "n", returnTo: "/" });
+    expect(html).toContain(`<tr><th scope="row">Opendatasoft</th><td>Authentication on ${SITE}</td><td><ul class="plain"><li><code>sessionid</code> (HttpOnly)</li></ul></td><td>Remember the user</td><td>2 weeks</td></tr>`);
+    expect(html).toContain('<tr><th scope="row">Opendatasoft</th><td>API (CSRF)</td>');
+    expect(html).toContain(`<tr><th scope="row">Opendatasoft</th><td>Platform, ${SITE}</td>`);
+    expect(html.match(/<th scope="row">/g)).toHaveLength(6);
+  });
+
+  it("shows it in Markdown and JSON too", () => {
+    const md = renderPolicyMarkdown(view("en"));
+    expect(md).toContain(`| Opendatasoft | Authentication on ${SITE} | \`sessionid\` | Remember the user | 2 weeks |`);
+    expect(md).toContain("| Opendatasoft | API (CSRF) | `csrftoken` | Session and security | 1 year |");
+    const json = buildDeclaration(view("en"));
+    expect(json.services[0].cookies.map((k) => k.function)).toEqual([`Authentication on ${SITE}`, "API (CSRF)", undefined]);
   });
 });

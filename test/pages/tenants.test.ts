@@ -22,6 +22,14 @@ describe.each(POLICIES.all.map((p) => [p.id, p] as const))("tenant %s", (_, poli
     }
     expect(html).toContain(escape(policy.siteUrl));
     for (const s of policy.services) expect(html).toContain(`<th scope="row">${escape(s.provider)}</th>`);
+    // Every cookie's own "Function and location", else its service's, sits in the row naming it.
+    for (const s of policy.services) {
+      for (const k of s.cookies) {
+        const fn = escape(localize(k.function ?? s.function, lang).replaceAll("{site}", policy.siteUrl));
+        const row = html.split("<tr>").find((r) => r.includes(`<code>${escape(k.name)}</code>`) && r.includes(`<th scope="row">${escape(s.provider)}</th>`));
+        expect(row, `${s.id}/${k.name}`).toContain(`<td>${fn}</td>`);
+      }
+    }
   });
 
   it("declares every service in JSON and saves a choice that parses back", async () => {
