@@ -1,5 +1,5 @@
 /** The /cookies policy page and preference centre: routes, and the pure renderers they use. */
-export { cookiesRoutes, MAX_FORM_BYTES } from "./routes";
+export { cookiesRoutes, cookiesTrailingSlash, MAX_FORM_BYTES } from "./routes";
 export { buildPolicyView, type PolicyView } from "./view";
 export { renderPolicyPage } from "./policy-page";
 export { renderPolicyMarkdown } from "./markdown";

@@ -107,7 +107,8 @@ async function savePreferences(c: Context<AppEnv>): Promise<Response> {
   }
   let body: string;
   try {
-    body = await c.req.text();
+    // Bytes, then UTF-8 (the form's charset): workerd warns on .text() of a non-text type.
+    body = new TextDecoder().decode(await c.req.arrayBuffer());
   } catch {
     return plainError(c, "Unreadable form body.", 400);
   }
@@ -133,6 +134,17 @@ async function savePreferences(c: Context<AppEnv>): Promise<Response> {
 function methodNotAllowed(c: Context<AppEnv>): Response {
   c.header("Allow", "GET, HEAD, POST");
   return plainError(c, "Method not allowed.", 405);
+}
+
+/**
+ * `/cookies/` names the same page: a 308 to `/cookies` (query kept; 308 keeps a POST a POST),
+ * so the one canonical URL is served here and the path never reaches the origin. Mount beside
+ * the routes with `app.all("/cookies/", cookiesTrailingSlash)`: a sub-app mounted at
+ * "/cookies" cannot register "/cookies/" itself (hono merges its "/" into "/cookies").
+ */
+export function cookiesTrailingSlash(c: Context<AppEnv>): Response {
+  setSecurityHeaders(c);
+  return c.redirect(`/cookies${new URL(c.req.url).search}`, 308);
 }
 
 /** Mount with `app.route("/cookies", cookiesRoutes)`. HEAD is answered by the GET route. */

@@ -1,7 +1,7 @@
 /** A small tenant policy for the /cookies tests, and a test app that sets c.var as the core middleware does. */
 import { Hono } from "hono";
 import type { AppEnv } from "../../src/app-env";
-import { cookiesRoutes } from "../../src/pages";
+import { cookiesRoutes, cookiesTrailingSlash } from "../../src/pages";
 import { compilePolicy } from "../../src/policy/compile";
 import type { CompiledPolicy, TenantPolicy } from "../../src/policy/types";
 import { cookieValues, parseCookieHeader } from "../../src/cookies/cookie-header";
@@ -97,5 +97,6 @@ export function makeApp(policy: CompiledPolicy = POLICY) {
     await next();
   });
   app.route("/cookies", cookiesRoutes);
+  app.all("/cookies/", cookiesTrailingSlash);
   return app;
 }

@@ -100,6 +100,19 @@ describe("GET /cookies (HTML)", () => {
   });
 });
 
+describe("/cookies/ (trailing slash)", () => {
+  it.each(["GET", "HEAD", "POST"])("%s answers 308 to /cookies, keeping the query", async (method) => {
+    const res = await app.request(`${HTTPS}/?lang=fr&return=%2Fx`, { method });
+    expect(res.status).toBe(308);
+    expect(res.headers.get("location")).toBe("/cookies?lang=fr&return=%2Fx");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+  it("without a query, to the bare path", async () => {
+    const res = await app.request(`${HTTPS}/`);
+    expect(res.headers.get("location")).toBe("/cookies");
+  });
+});
+
 describe("language", () => {
   const langOf = async (headers: Record<string, string>, query = "") => {
     const res = await get(headers, HTTPS + query);
