@@ -6,6 +6,7 @@
 import { errorPage } from "./pages";
 import { decideRequest, decideResponse, stripLog, type ExchangeContext } from "./enforce";
 import { forwardRequestHeaders, responseHeaders, rewriteLocation } from "./headers";
+import { withIdleTimeout } from "./idle-timeout";
 
 /** How long to wait for the origin's response headers, unless ORIGIN_TIMEOUT_MS says otherwise. */
 export const DEFAULT_ORIGIN_TIMEOUT_MS = 20_000;
@@ -16,7 +17,10 @@ const NULL_BODY = new Set([101, 204, 205, 304]);
 export interface ForwardOptions {
   /** The origin, `scheme://host[:port]`. */
   origin: string;
+  /** How long to wait for the response headers (then 504), and for each read of the body once they came. */
   timeoutMs: number;
+  /** How long a read of the origin's body may wait for a byte before the visitor's stream errors; default `timeoutMs`. */
+  bodyIdleTimeoutMs?: number;
   /** Called with the structured record of what was stripped (the worker logs it). */
   log?: (record: object) => void;
 }
@@ -60,6 +64,13 @@ export async function forwardToOrigin(request: Request, ctx: ExchangeContext, op
   const record = stripLog(ctx, decision, response, { method: request.method, path: url.pathname, status: upstream.status });
   if (record) options.log?.(record);
 
-  const body = request.method === "HEAD" || NULL_BODY.has(upstream.status) ? null : upstream.body;
+  let body = request.method === "HEAD" || NULL_BODY.has(upstream.status) ? null : upstream.body;
+  if (body) {
+    const idleMs = options.bodyIdleTimeoutMs ?? options.timeoutMs;
+    // The status is on its way: a stalled body can only end the visitor's stream with an error.
+    body = withIdleTimeout(body, idleMs, () =>
+      options.log?.({ msg: "consent-edge: origin body stalled", tenant: ctx.policy.id, path: url.pathname, idleMs }),
+    );
+  }
   return new Response(body, { status: upstream.status, statusText: upstream.statusText, headers: out });
 }
