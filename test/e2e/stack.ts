@@ -3,7 +3,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { request as httpsRequest } from "node:https";
 import { createServer } from "node:net";
-// @ts-expect-error plain ESM module without types
 import { startOrigin } from "../../demo/origin.mjs";
 
 export interface Stack {

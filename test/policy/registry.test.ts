@@ -122,7 +122,7 @@ describe("bundled policies", () => {
   it("gives every statistics service blocking hosts or markers", () => {
     const maia = POLICIES.byId("maia")!;
     const ga = maia.services.find((s) => s.id === "google-analytics")!;
-    expect(ga.block).toEqual({ hosts: ["googletagmanager.com", "google-analytics.com"], markers: ["gtag(", "GoogleAnalyticsObject"] });
+    expect(ga.block).toEqual({ hosts: ["googletagmanager.com", "google-analytics.com"], markers: ["gtag(", "GoogleAnalyticsObject", "/gtag/js", "gtm.js"] });
     for (const s of maia.services.filter((s) => s.category === "statistics")) {
       expect(s.block?.markers?.length, s.id).toBeGreaterThan(0);
     }

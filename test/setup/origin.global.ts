@@ -1,7 +1,6 @@
 // vitest globalSetup (runs in Node): a real origin server — the bundled demo portal with its
 // test fixtures — that the worker under test proxies to.
 import type { TestProject } from "vitest/node";
-// @ts-expect-error plain ESM module without types
 import { startOrigin } from "../../demo/origin.mjs";
 
 declare module "vitest" {
