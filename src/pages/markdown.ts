@@ -43,7 +43,7 @@ export function renderPolicyMarkdown(view: PolicyView): string {
     out.push(`${"#".repeat(sec.level)} ${escapeMarkdownText(sec.heading)}`, "");
     for (const p of sec.paragraphs) out.push(escapeMarkdownText(p), "");
   }
-  out.push(`## ${t.cookiesHeading}`, "");
+  out.push(`## ${escapeMarkdownText(view.tablesHeading)}`, "");
   for (const cat of view.categories) {
     out.push(`### ${escapeMarkdownText(cat.name)}`, "", escapeMarkdownText(cat.description), "");
     if (cat.services.length === 0) {

@@ -11,8 +11,9 @@ import { serviceRows, type CategoryView, type ChoiceView, type PolicyView, type 
 const CSS = `
 :root{color-scheme:light;font-family:system-ui,sans-serif;line-height:1.5;color:#1b1b1b;background:#fff}
 body{margin:0}
-main{max-width:60rem;margin:0 auto;padding:1rem 1.25rem 3rem}
+main{max-width:60rem;margin:0 auto;padding:1rem 1.25rem 3rem;overflow-wrap:break-word}
 h1{font-size:1.8rem}h2{font-size:1.35rem;margin-top:2rem}h3{font-size:1.1rem}
+.choices h2{margin-top:.25rem}
 .choices{border:2px solid #1b1b1b;border-radius:.5rem;padding:1rem 1.25rem}
 .actions{display:flex;flex-wrap:wrap;gap:.75rem;margin:1rem 0}
 button{font:inherit;font-weight:600;min-width:10rem;padding:.6rem 1.2rem;border:2px solid #1b1b1b;border-radius:.4rem;background:#1b1b1b;color:#fff;cursor:pointer}
@@ -22,12 +23,14 @@ legend{font-weight:600;padding:0 .25rem}
 .switch{display:flex;align-items:center;gap:.5rem;margin:.4rem 0}
 input[type=checkbox]{width:1.25rem;height:1.25rem;accent-color:#1b1b1b}
 :focus-visible{outline:3px solid #0b57d0;outline-offset:3px}
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}
-caption{text-align:left;font-weight:600;padding:.25rem 0}
+.table-scroll{overflow-x:auto;margin:.5rem 0 1.5rem}
+table{border-collapse:collapse;width:100%}
+caption{text-align:left;font-weight:600;padding:.25rem 0;max-width:calc(100vw - 2.5rem)}
 th,td{border:1px solid #999;padding:.4rem .5rem;text-align:left;vertical-align:top}
 thead th{background:#eee}
 ul.plain{list-style:none;margin:0;padding:0}
-code{font-size:.95em;overflow-wrap:anywhere}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:.9em}
+td code{white-space:nowrap}
 `;
 
 export interface PageOptions {
@@ -150,35 +153,39 @@ const CategoryTable: FC<{ cat: CategoryView; t: UiStrings }> = ({ cat, t }) => (
     {cat.services.length === 0 ? (
       <p>{t.noCookies}</p>
     ) : (
-      <table>
-        <caption>{t.tableCaption(cat.name)}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t.colProvider}</th>
-            <th scope="col">{t.colFunction}</th>
-            <th scope="col">{t.colCookies}</th>
-            <th scope="col">{t.colPurpose}</th>
-            <th scope="col">{t.colDuration}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {cat.services.flatMap(serviceRows).map((s) => (
+      // A narrow screen scrolls the table, not the page; the region is focusable so the
+      // keyboard can scroll it too.
+      <div class="table-scroll" role="region" aria-label={t.tableCaption(cat.name)} tabindex={0}>
+        <table>
+          <caption>{t.tableCaption(cat.name)}</caption>
+          <thead>
             <tr>
-              <th scope="row">{s.provider}</th>
-              <td>{s.function}</td>
-              <td>
-                <CookieNames s={s} t={t} />
-              </td>
-              <td>
-                <Purposes s={s} />
-              </td>
-              <td>
-                <Durations s={s} />
-              </td>
+              <th scope="col">{t.colProvider}</th>
+              <th scope="col">{t.colFunction}</th>
+              <th scope="col">{t.colCookies}</th>
+              <th scope="col">{t.colPurpose}</th>
+              <th scope="col">{t.colDuration}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {cat.services.flatMap(serviceRows).map((s) => (
+              <tr>
+                <th scope="row">{s.provider}</th>
+                <td>{s.function}</td>
+                <td>
+                  <CookieNames s={s} t={t} />
+                </td>
+                <td>
+                  <Purposes s={s} />
+                </td>
+                <td>
+                  <Durations s={s} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     )}
   </section>
 );
@@ -207,7 +214,7 @@ const Page: FC<{ view: PolicyView; options: PageOptions }> = ({ view, options })
             </section>
           ))}
           <section aria-labelledby="cookie-tables">
-            <h2 id="cookie-tables">{t.cookiesHeading}</h2>
+            <h2 id="cookie-tables">{view.tablesHeading}</h2>
             {view.categories.map((cat) => (
               <CategoryTable cat={cat} t={t} />
             ))}

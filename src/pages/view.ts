@@ -5,7 +5,7 @@
 import { CONSENT_COOKIE } from "../consent/serialize";
 import type { Consent } from "../consent/types";
 import type { Category, CompiledPolicy, Lang } from "../policy/types";
-import { localize } from "./i18n";
+import { localize, UI } from "./i18n";
 
 export interface CookieView {
   name: string;
@@ -65,6 +65,12 @@ export interface PolicyView {
   siteUrl: string;
   title: string;
   sections: SectionView[];
+  /**
+   * The heading over the cookie tables: the policy's last section when it is an empty h2 (the
+   * Opendatasoft text ends with "What cookies are used on the … platform", the tables' own
+   * heading), which then leaves `sections`; else a generic "Cookies used on this site".
+   */
+  tablesHeading: string;
   categories: CategoryView[];
   /** Every service, in policy order. */
   services: ServiceView[];
@@ -132,17 +138,22 @@ export function buildPolicyView(policy: CompiledPolicy, consent: Consent, lang: 
     choices.push(choice);
   }
 
+  const sections: SectionView[] = policy.sections.map((sec) => ({
+    heading: site(sec.heading),
+    level: sec.level ?? 2,
+    paragraphs: sec.paragraphs.map(site),
+  }));
+  const last = sections.at(-1);
+  const tablesHeading = last?.level === 2 && last.paragraphs.length === 0 ? sections.pop()!.heading : UI[lang].cookiesHeading;
+
   const view: PolicyView = {
     lang,
     tenant: policy.id,
     revision: policy.revision,
     siteUrl: policy.siteUrl,
     title: site(policy.title),
-    sections: policy.sections.map((sec) => ({
-      heading: site(sec.heading),
-      level: sec.level ?? 2,
-      paragraphs: sec.paragraphs.map(site),
-    })),
+    sections,
+    tablesHeading,
     categories,
     services,
     necessary: services.filter((s) => s.category === "necessary"),

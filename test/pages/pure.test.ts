@@ -253,3 +253,21 @@ describe("per-cookie function and location", () => {
     expect(json.services[0].cookies.map((k) => k.function)).toEqual([`Authentication on ${SITE}`, "API (CSRF)", undefined]);
   });
 });
+
+describe("the tables' heading", () => {
+  it("is the policy's last section when that is an empty h2, which then is not repeated", () => {
+    const base = tenantPolicy();
+    const policy = compilePolicy({ ...base, sections: [...base.sections, { heading: "What cookies are used on the <{site}> platform", paragraphs: [] }] });
+    const v = buildPolicyView(policy, NECESSARY_ONLY, "en");
+    expect(v.tablesHeading).toBe(`What cookies are used on the <${SITE}> platform`);
+    expect(v.sections.map((x) => x.heading)).not.toContain(v.tablesHeading);
+    const html = renderPolicyPage(v, { nonce: "n", returnTo: "/" });
+    expect(html.split(`What cookies are used on the &lt;${SITE}&gt; platform`)).toHaveLength(2);
+    expect(html).toContain(`<h2 id="cookie-tables">What cookies are used on the &lt;${SITE}&gt; platform</h2>`);
+    expect(renderPolicyMarkdown(v)).toContain(`\n## What cookies are used on the &lt;${SITE}&gt; platform\n\n### Strictly necessary\n`);
+  });
+  it("is a generic heading otherwise, in the page's language", () => {
+    expect(buildPolicyView(POLICY, NECESSARY_ONLY, "en").tablesHeading).toBe("Cookies used on this site");
+    expect(buildPolicyView(POLICY, NECESSARY_ONLY, "fr").tablesHeading).toBe("Cookies utilisés sur ce site");
+  });
+});
