@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "./app-env";
 import { indexConsentPolicy } from "./consent/consent-index";
 import { cookieValues } from "./cookies/cookie-header";
-import { cookiesRoutes } from "./pages";
+import { cookiesRoutes, cookiesTrailingSlash } from "./pages";
 import { chooseLang } from "./pages/i18n";
 import { POLICIES } from "./policy";
 import { DEFAULT_ORIGIN_TIMEOUT_MS, forwardToOrigin } from "./proxy/forward";
@@ -33,6 +33,7 @@ app.use(async function tenant(c, next) {
 });
 
 app.route("/cookies", cookiesRoutes);
+app.all("/cookies/", cookiesTrailingSlash);
 
 app.all("*", async function proxy(c) {
   const { policy, consent, secure, host, cookies } = c.var;

@@ -32,7 +32,7 @@ const SEED_SECTIONS = [
       "“Third-party” cookies are cookies stored by (or for) a Website B (often an advertising agency) on Website A. This allows Website B to see what pages the user visited on Website A, and collect information about the user.",
     ],
   },
-  { heading: "What cookies are used on the <{site}> platform", paragraphs: [] },
+  { heading: "What cookies are used on the {site} platform", paragraphs: [] },
 ];
 
 // The seed's table of necessary cookies ("front et back office" corrected in English).
@@ -78,7 +78,7 @@ describe("bundled policies", () => {
         expect(fr(t)).not.toBe(en(t));
       }
     });
-    expect(fr(sections[3].heading)).toContain("<{site}>");
+    expect(fr(sections[3].heading)).toContain("{site}");
   });
 
   it.each(Object.keys(TENANT_HOSTS))("%s declares the four necessary cookies as in the seed table", (id) => {
