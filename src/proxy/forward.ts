@@ -45,7 +45,10 @@ export async function forwardToOrigin(request: Request, ctx: ExchangeContext, op
       signal: abort.signal,
     });
   } catch (err) {
-    if (abort.signal.aborted) {
+    const timedOut = abort.signal.aborted;
+    // For the operator: the visitor's page names no cause.
+    options.log?.({ msg: "consent-edge: origin failed", tenant: ctx.policy.id, path: url.pathname, timedOut, error: String(err) });
+    if (timedOut) {
       return errorPage(504, `The portal did not answer within ${Math.round(options.timeoutMs / 1000)} s. Please try again.`);
     }
     return errorPage(502, "The portal could not be reached. Please try again in a moment.");

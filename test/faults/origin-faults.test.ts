@@ -118,24 +118,37 @@ describe("origin faults", () => {
     await expectHealthy();
   });
 
-  it("10,000 Set-Cookie lines without consent: only sessionid is kept", async () => {
-    const res = await call("/__fixture/many-cookies?n=10000");
-    expect(res.status).toBe(200);
-    expect(setCookies(res)).toEqual(["sessionid=s3ss10n; HttpOnly; Path=/; SameSite=Lax"]);
-    await res.arrayBuffer();
+  // About 400 KB of response headers: the runtime's HTTP client loses some of these exchanges
+  // ("Network connection lost", seen on roughly a third here, in workerd and miniflare alike). Each
+  // answer must then be a clean 502 page; at least one of up to 10 tries must get through whole.
+  async function manyCookies(headers: Record<string, string>, expected: string[]): Promise<void> {
+    let filtered = 0;
+    for (let attempt = 0; attempt < 10 && filtered === 0; attempt++) {
+      const res = await call("/__fixture/many-cookies?n=10000", { headers });
+      if (res.status === 502) {
+        await expectErrorPage(res, 502);
+        continue;
+      }
+      expect(res.status).toBe(200);
+      const got = setCookies(res);
+      expect(got.length).toBe(expected.length);
+      expect(got).toEqual(expected);
+      expect(await res.text()).toBe("10000 cookies\n");
+      filtered++;
+    }
+    expect(filtered).toBe(1);
     await expectHealthy();
+  }
+
+  it("10,000 Set-Cookie lines without consent: only sessionid is kept", async () => {
+    await manyCookies({}, ["sessionid=s3ss10n; HttpOnly; Path=/; SameSite=Lax"]);
   });
 
   it("10,000 Set-Cookie lines with full consent: sessionid and every _ga_<i>, in order, byte-for-byte", async () => {
-    const res = await call("/__fixture/many-cookies?n=10000", { headers: { cookie: `cookies_preferences=${FULL_CONSENT}` } });
-    expect(res.status).toBe(200);
     const expected = ["sessionid=s3ss10n; HttpOnly; Path=/; SameSite=Lax"];
     for (let i = 1; i < 10_000; i += 2) expected.push(`_ga_${i}=GA1.1.${i}; Path=/; Max-Age=63072000`);
-    const got = setCookies(res);
-    expect(got.length).toBe(5001);
-    expect(got).toEqual(expected);
-    await res.arrayBuffer();
-    await expectHealthy();
+    expect(expected).toHaveLength(5001);
+    await manyCookies({ cookie: `cookies_preferences=${FULL_CONSENT}` }, expected);
   });
 
   it("a 64 KB response header is passed on with the body", async () => {
