@@ -30,6 +30,9 @@ export function safeReturnPath(value: string | null | undefined): string | undef
     return undefined;
   }
   if (url.origin !== base) return undefined;
+  // Dot segments can bring two slashes to the front ("/.//evil.example" -> "//evil.example"):
+  // a Location that browsers read as another host.
+  if (url.pathname.startsWith("//")) return undefined;
   return url.pathname + url.search + url.hash;
 }
 
