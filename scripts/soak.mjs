@@ -341,6 +341,7 @@ async function main() {
         last: Number((rss[rss.length - 1] / MiB).toFixed(1)),
         max: Number((Math.max(...rss) / MiB).toFixed(1)),
         samples: rss.length,
+        series: memory.map((m) => `${m.t.toFixed(0)}s:${(m.rss / MiB).toFixed(0)}`).join(" "),
       },
       perCase,
     };

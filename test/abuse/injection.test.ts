@@ -91,7 +91,7 @@ describe("header injection", () => {
 });
 
 describe("cross-site POST /cookies", () => {
-  it.each([
+  it.each<Record<string, string>>([
     { origin: "https://evil.example" },
     { origin: "null" },
     { origin: `http://${MAIA}.evil.example` },
@@ -174,7 +174,7 @@ describe("policy text with markup is escaped", () => {
           cookies: [{ name: "_ga", duration: "13 months", purpose: `Visitor ${EVIL}` }],
         },
       ],
-      banner: { text: `Banner ${EVIL}` },
+      banner: { enabled: true, text: `Banner ${EVIL}` },
     }),
   );
 
