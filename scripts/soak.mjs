@@ -3,7 +3,8 @@
 // in front of the demo portal with its fixture routes; requests mix no-consent and full-consent HTML
 // pages, JSON, /cookies (GET and the form POST) and a 10,000-line Set-Cookie response.
 // Every response's status and Set-Cookie names are checked, every 10th also its body; workerd's VmRSS
-// is sampled every 2 s. Exits 0 when there were no errors and nothing mis-filtered, 1 otherwise
+// is sampled every 2 s. Exits 0 when there were no errors, nothing mis-filtered and RSS flat (last third within
+// 20 % of the middle third), 1 otherwise
 // (2 when the harness itself broke). Not part of `npm test`: it takes a minute.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -345,11 +346,19 @@ async function main() {
       },
       perCase,
     };
+    keepWork = stats.errors > 0;
+    // Flat memory: the median RSS of the last third of the run is within 20 % of the middle third's
+    // (the first third is warm-up: V8 sizes its heap, caches fill).
+    const third = (k) => memory.filter((m) => m.t >= (k * elapsed) / 3 && m.t < ((k + 1) * elapsed) / 3).map((m) => m.rss).sort((a, b) => a - b);
+    const med = (xs) => xs[xs.length >> 1];
+    const growth = med(third(2)) / med(third(1)) - 1;
+    summary.workerdRssMiB.growthLastVsMiddleThird = `${(growth * 100).toFixed(1)} %`;
+    const memoryFlat = !(growth > 0.2);
+    if (!memoryFlat) log(`memory still growing: last third's median RSS ${(growth * 100).toFixed(1)} % above the middle third's`);
+    const ok = stats.errors === 0 && stats.misfiltered === 0 && stats.done === total && memoryFlat;
     console.log(JSON.stringify(summary, null, 2));
     if (failures.length) log(`first failures:\n  ${failures.join("\n  ")}`);
-    keepWork = stats.errors > 0;
-    const ok = stats.errors === 0 && stats.misfiltered === 0 && stats.done === total;
-    log(ok ? "PASS: 0 errors, every response filtered correctly" : "FAIL");
+    log(ok ? "PASS: 0 errors, every response filtered correctly, memory flat" : "FAIL");
     return ok ? 0 : 1;
   } finally {
     if (workerd) await stop(workerd);
