@@ -12,7 +12,7 @@ export default defineConfig({
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: { ORIGIN: inject("originUrl"), ORIGIN_TIMEOUT_MS: "1500" },
+              bindings: { ORIGIN: inject("originUrl"), ORIGIN_TIMEOUT_MS: "1500", ORIGIN_BODY_IDLE_MS: "1500" },
             },
           })),
         ],

@@ -7,6 +7,8 @@ declare namespace Cloudflare {
     DEV_TENANT?: string;
     /** Milliseconds to wait for the origin's response headers before answering 504. */
     ORIGIN_TIMEOUT_MS?: string;
+    /** Milliseconds a read of the origin's body may wait before the visitor's download ends with an error; unset = no bound (native streaming). */
+    ORIGIN_BODY_IDLE_MS?: string;
   }
   interface GlobalProps {
     mainModule: typeof import("./index");

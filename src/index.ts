@@ -39,7 +39,8 @@ app.all("*", async function proxy(c) {
   const { policy, consent, secure, host, cookies } = c.var;
   const origin = new URL(c.env.ORIGIN || policy.origin || `https://${policy.hosts[0]}`).origin;
   const timeoutMs = Number(c.env.ORIGIN_TIMEOUT_MS) || DEFAULT_ORIGIN_TIMEOUT_MS;
-  const res = await forwardToOrigin(c.req.raw, { policy, consent, secure, host }, { origin, timeoutMs, log: logRecord });
+  const bodyIdleTimeoutMs = Number(c.env.ORIGIN_BODY_IDLE_MS) || undefined;
+  const res = await forwardToOrigin(c.req.raw, { policy, consent, secure, host }, { origin, timeoutMs, bodyIdleTimeoutMs, log: logRecord });
   const url = new URL(c.req.url);
   return rewriteHtml(res, {
     policy,

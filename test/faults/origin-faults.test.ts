@@ -1,6 +1,7 @@
 // Failures of the world against the real local origin (demo/origin.mjs fixture routes): each gives
 // a clean 502/504 page or a correctly filtered response, never a 500 with a stack trace, and the
-// very next request is served normally. The workers project binds ORIGIN_TIMEOUT_MS = 1500.
+// very next request is served normally. The workers project binds ORIGIN_TIMEOUT_MS = 1500 and
+// ORIGIN_BODY_IDLE_MS = 1500.
 import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -104,10 +105,10 @@ describe("origin faults", () => {
     await expectHealthy();
   });
 
-  it("the idle bound follows ORIGIN_TIMEOUT_MS", async () => {
+  it("the idle bound follows ORIGIN_BODY_IDLE_MS", async () => {
     const res = await worker.fetch(
       new Request("http://maia.opendatasoft.com/__fixture/stall-body"),
-      { ...env, ORIGIN_TIMEOUT_MS: "800" },
+      { ...env, ORIGIN_BODY_IDLE_MS: "800" },
       createExecutionContext(),
     );
     expect(res.status).toBe(200);
