@@ -37,14 +37,17 @@ export function decideRequest(cookieHeader: string | null, ctx: ExchangeContext)
 export interface ResponseDecision {
   /** Set-Cookie lines for the visitor: the origin's kept lines, byte-for-byte and in order, then the expiries. */
   setCookies: string[];
+  /** True when `setCookies` are exactly the origin's lines: the response's Set-Cookie headers need no edit. */
+  unchanged: boolean;
   stripped: StrippedCookie[];
 }
 
 export function decideResponse(originSetCookies: readonly string[], request: RequestDecision, ctx: ExchangeContext): ResponseDecision {
   const { kept, stripped } = filterSetCookies(originSetCookies, ctx.policy, ctx.consent);
-  if (request.expire.length === 0) return { setCookies: kept, stripped };
+  // Filtering keeps order, so as many lines as the origin sent means all of them, as they were.
+  if (request.expire.length === 0) return { setCookies: kept, stripped, unchanged: kept.length === originSetCookies.length };
   // Kept and expired names never overlap: both follow from the same classification and consent.
-  return { setCookies: kept.concat(request.expire), stripped };
+  return { setCookies: kept.concat(request.expire), stripped, unchanged: false };
 }
 
 export interface StripLog {

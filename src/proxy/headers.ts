@@ -52,11 +52,13 @@ export function forwardRequestHeaders(incoming: Headers, ctx: ForwardContext): H
  * The headers returned to the visitor: the origin's, minus hop-by-hop headers and every
  * Set-Cookie, then the given Set-Cookie lines appended in order (`Headers.get("set-cookie")`
  * would join them with commas and break `Expires`; each line is appended separately).
+ * `"unchanged"` keeps the origin's Set-Cookie lines where they are (nothing was stripped or added).
  */
-export function responseHeaders(origin: Headers, setCookies: readonly string[]): Headers {
+export function responseHeaders(origin: Headers, setCookies: readonly string[] | "unchanged"): Headers {
   const out = new Headers(origin);
   for (const name of connectionTokens(origin)) out.delete(name);
   for (const name of HOP_BY_HOP) out.delete(name);
+  if (setCookies === "unchanged") return out;
   out.delete("set-cookie");
   for (const line of setCookies) out.append("set-cookie", line);
   return out;
