@@ -117,12 +117,14 @@ function defineCases(ports) {
     },
     B: { label: "pass-through, 100 KB tracked page", port: ports.passthrough, path: PATHS.tracked, headers: base, check: (r) => checkUntouched(r, pages.tracked) },
     e: { label: "consent-edge, 100 KB tracked page, no consent", port: ports.edge, path: PATHS.tracked, headers: base, check: checkTrackersBlocked },
+    A: { label: "pass-through, JSON API", port: ports.passthrough, path: PATHS.api, headers: base, check: (r) => checkUntouched(r, pages.api) },
+    f: { label: "consent-edge, JSON API, no consent (cookie enforcement alone)", port: ports.edge, path: PATHS.api, headers: base, check: checkNecessaryOnly },
   };
 }
 
 // Baselines run between the cases they are compared with, so drift hits both.
-const ROUND_ORDER = ["a", "b", "c", "b", "d", "B", "e", "B"];
-const BASELINE = { c: "b", d: "b", e: "B" };
+const ROUND_ORDER = ["a", "b", "c", "b", "d", "B", "e", "B", "A", "f", "A"];
+const BASELINE = { c: "b", d: "b", e: "B", f: "A" };
 
 async function benchThroughput(ports) {
   const cases = defineCases(ports);
@@ -182,7 +184,7 @@ async function benchThroughput(ports) {
       per.rps.push(median(x.map((r) => r.rps)) / median(b.map((r) => r.rps)));
       per.p99.push(median(x.map((r) => r.p99Ms)) / median(b.map((r) => r.p99Ms)));
     }
-    ratios[`${id}/${baseId === "B" ? "b" : baseId}`] = { rps: median(per.rps), p99: median(per.p99), perRound: per };
+    ratios[`${id}/${baseId === "B" || baseId === "A" ? "b" : baseId}`] = { rps: median(per.rps), p99: median(per.p99), perRound: per };
   }
   return { summary, ratios, runs };
 }
@@ -196,7 +198,7 @@ function targetRows(r) {
   const add = (target, measured, met, note = "") =>
     rows.push({ target, measured, status: met === undefined ? "n/a" : met ? "met" : "missed", note });
   const ratio = (key) => r.throughput?.ratios?.[key];
-  for (const key of ["c/b", "d/b"]) {
+  for (const key of ["c/b", "d/b", "f/b"]) {
     const x = ratio(key);
     add(`${key} throughput >= 0.97`, fmt(x?.rps, 3), Number.isFinite(x?.rps) ? x.rps >= 0.97 : undefined);
     add(`${key} p99 <= 1.05x`, fmt(x?.p99, 3), Number.isFinite(x?.p99) ? x.p99 <= 1.05 : undefined);
@@ -235,7 +237,7 @@ function renderMarkdown(r, rows) {
   if (r.throughput) {
     lines.push("", "| case | what | req/s (median) | p50 ms | p99 ms | runs | errors |", "|---|---|---|---|---|---|---|");
     for (const [id, s] of Object.entries(r.throughput.summary))
-      lines.push(`| ${id === "B" ? "b'" : id} | ${s.label}${s.verified ? "" : " (failed its check, not timed)"} | ${fmt(s.rps, 0)} | ${fmt(s.p50Ms)} | ${fmt(s.p99Ms)} | ${s.runs} | ${s.errors} |`);
+      lines.push(`| ${id === "B" ? "b'" : id === "A" ? "b''" : id} | ${s.label}${s.verified ? "" : " (failed its check, not timed)"} | ${fmt(s.rps, 0)} | ${fmt(s.p50Ms)} | ${fmt(s.p99Ms)} | ${s.runs} | ${s.errors} |`);
   }
   if (r.broken.length) lines.push("", "**Harness or correctness failures:**", "", ...r.broken.map((b) => `- ${b.replace(/\n/g, " ")}`));
   return `${lines.join("\n")}\n`;
