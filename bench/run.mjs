@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
-import { checkFullConsent, checkNecessaryOnly, checkTrackersBlocked, checkUntouched } from "./lib/checks.mjs";
+import { checkFullConsent, checkNecessaryOnly, checkNecessaryOnlyUntouched, checkTrackersBlocked, checkUntouched } from "./lib/checks.mjs";
 import { benchDecision, FULL_CONSENT } from "./lib/decision.mjs";
 import { request, runLoad } from "./lib/load.mjs";
 import * as procs from "./lib/processes.mjs";
@@ -118,7 +118,7 @@ function defineCases(ports) {
     B: { label: "pass-through, 100 KB tracked page", port: ports.passthrough, path: PATHS.tracked, headers: base, check: (r) => checkUntouched(r, pages.tracked) },
     e: { label: "consent-edge, 100 KB tracked page, no consent", port: ports.edge, path: PATHS.tracked, headers: base, check: checkTrackersBlocked },
     A: { label: "pass-through, JSON API", port: ports.passthrough, path: PATHS.api, headers: base, check: (r) => checkUntouched(r, pages.api) },
-    f: { label: "consent-edge, JSON API, no consent (cookie enforcement alone)", port: ports.edge, path: PATHS.api, headers: base, check: checkNecessaryOnly },
+    f: { label: "consent-edge, JSON API, no consent (cookie enforcement alone)", port: ports.edge, path: PATHS.api, headers: base, check: (r) => checkNecessaryOnlyUntouched(r, pages.api) },
   };
 }
 

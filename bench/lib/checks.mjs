@@ -35,6 +35,11 @@ export function checkNecessaryOnly(res) {
   return sameNames(res, NECESSARY_COOKIES) ?? checkHtml(res);
 }
 
+/** consent-edge on a non-HTML response without consent: only the 3 necessary cookies, the body as sent. */
+export function checkNecessaryOnlyUntouched(res, expectedBody) {
+  return sameNames(res, NECESSARY_COOKIES) ?? (res.body && !res.body.equals(expectedBody) ? "body differs from the origin's" : undefined);
+}
+
 /** consent-edge with full consent: all 8 cookies kept. */
 export function checkFullConsent(res) {
   return sameNames(res, ALL_COOKIES) ?? checkHtml(res);
