@@ -2,11 +2,9 @@
 // a bare pass-through worker (same workerd process, alternating runs), decision cost, streaming
 // memory, bundle size — printed as one table and written to bench/results/latest.{md,json}.
 // Exits 0 whether targets are met or missed; 1 when the harness broke or a correctness check failed.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import zlib from "node:zlib";
 import { checkFullConsent, checkNecessaryOnly, checkNecessaryOnlyUntouched, checkTrackersBlocked, checkUntouched } from "./lib/checks.mjs";
 import { benchDecision, FULL_CONSENT } from "./lib/decision.mjs";
 import { request, runLoad } from "./lib/load.mjs";
@@ -57,39 +55,6 @@ function readWranglerConfig() {
   const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
   const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1];
   return { compatibilityDate: date ?? "2026-10-23", compatibilityFlags: flags ? [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1]) : [] };
-}
-
-function bundleWorker(outdir) {
-  fs.rmSync(outdir, { recursive: true, force: true });
-  const wrangler = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
-  const config = path.join(ROOT, "wrangler.toml");
-  const args = [wrangler, "deploy", ...(OPTS.entry ? [OPTS.entry] : []), "--config", config, "--dry-run", "--outdir", outdir];
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (c) => (out += c));
-    child.stderr.on("data", (c) => (out += c));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      const files = fs.existsSync(outdir) ? fs.readdirSync(outdir).filter((f) => /\.(m?js|wasm)$/.test(f)) : [];
-      if (code !== 0 || files.length === 0) return resolve({ error: `wrangler deploy --dry-run failed (${code}):\n${out.replace(/\x1b\[[0-9;]*m/g, "").trim().split("\n").slice(-12).join("\n")}` });
-      let raw = 0;
-      let gzip = 0;
-      for (const f of files) {
-        const buf = fs.readFileSync(path.join(outdir, f));
-        raw += buf.length;
-        gzip += zlib.gzipSync(buf).length;
-      }
-      const stem = OPTS.entry ? path.basename(OPTS.entry).replace(/\.[^.]+$/, "") : "index";
-      const main = files.find((f) => f === `${stem}.js`) ?? files.find((f) => f === "index.js") ?? files[0];
-      resolve({ raw, gzip, files, main });
-    });
-  });
 }
 
 // ---------------------------------------------------------------- throughput
@@ -254,7 +219,7 @@ async function main() {
   const needWorker = only.has("throughput") || only.has("streaming");
   if (only.has("bundle") || needWorker) {
     log("bundling with wrangler deploy --dry-run …");
-    report.bundle = await bundleWorker(path.join(WORK, "bundle"));
+    report.bundle = await procs.bundleWorker({ root: ROOT, outdir: path.join(WORK, "bundle"), entry: OPTS.entry });
     if (report.bundle.error) broken.push(report.bundle.error);
     else log(`bundle ${report.bundle.files.join(", ")}: ${report.bundle.raw} B raw, ${report.bundle.gzip} B gzip`);
   }

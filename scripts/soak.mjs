@@ -6,13 +6,13 @@
 // is sampled every 2 s. Exits 0 when there were no errors, nothing mis-filtered and RSS flat (last third within
 // 20 % of the middle third), 1 otherwise
 // (2 when the harness itself broke). Not part of `npm test`: it takes a minute.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, memoryOf, startWorkerd, stop, writeWorkerdConfig } from "../bench/lib/processes.mjs";
+import { executableScripts } from "../bench/lib/checks.mjs";
+import { bundleWorker, freePort, memoryOf, startWorkerd, stop, writeWorkerdConfig } from "../bench/lib/processes.mjs";
 import { startOrigin } from "../demo/origin.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -51,27 +51,6 @@ setTimeout(() => {
 const log = (...a) => console.error("soak:", ...a);
 
 // ---------------------------------------------------------------- the stack
-function bundleWorker(outdir) {
-  fs.rmSync(outdir, { recursive: true, force: true });
-  const wrangler = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
-  const args = [wrangler, "deploy", "--config", path.join(ROOT, "wrangler.toml"), "--dry-run", "--outdir", outdir];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (c) => (out += c));
-    child.stderr.on("data", (c) => (out += c));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      if (code === 0 && fs.existsSync(path.join(outdir, "index.js"))) resolve();
-      else reject(new Error(`wrangler deploy --dry-run failed (${code}):\n${out.trim().split("\n").slice(-12).join("\n")}`));
-    });
-  });
-}
 
 function readWranglerConfig() {
   const toml = fs.readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
@@ -89,15 +68,6 @@ const ALL_HOME = ["_ga", "_ga_DEMO123", "_gid", "csrftoken", "django_language"];
 const names = (headers) => (headers["set-cookie"] ?? []).map((l) => l.slice(0, l.indexOf("=")).trim());
 const sameList = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
-/** Executable <script> elements of a page: [attributes, text]. */
-function executableScripts(html) {
-  const out = [];
-  for (const m of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
-    const type = /\btype\s*=\s*["']?([^"'\s>]+)/i.exec(m[1])?.[1]?.toLowerCase();
-    if (!type || type === "module" || type.includes("javascript") || type.includes("ecmascript")) out.push([m[1], m[2]]);
-  }
-  return out;
-}
 const tracking = (scripts) => scripts.filter(([attrs, text]) => /\/analytics\/(gtag|matomo)\.js/.test(attrs) || /_paq\s*=|gtag\(/.test(text));
 
 function expectStatus(res, status) {
@@ -235,7 +205,8 @@ async function main() {
   let workerd;
   try {
     log("bundling the worker (wrangler deploy --dry-run)");
-    await bundleWorker(path.join(work, "bundle"));
+    const bundle = await bundleWorker({ root: ROOT, outdir: path.join(work, "bundle") });
+    if (bundle.error) throw new Error(bundle.error);
     origin = await startOrigin({ port: 0, fixtures: true });
     const ports = { passthrough: await freePort(), edge: await freePort() };
     const config = writeWorkerdConfig({

@@ -11,8 +11,8 @@ function sameNames(res, expected) {
   if (got.join() !== want.join()) return `Set-Cookie names [${got.join(", ")}], expected [${want.join(", ")}]`;
 }
 
-/** Executable <script> elements: [attributes, inline text]. Regex is enough for the bench's own fixture. */
-function executableScripts(html) {
+/** Executable <script> elements: [attributes, inline text]. Regex is enough for the bench's and the soak's own pages. */
+export function executableScripts(html) {
   const out = [];
   for (const m of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
     const type = /\btype\s*=\s*["']?([^"'\s>]+)/i.exec(m[1])?.[1]?.toLowerCase();

@@ -3,6 +3,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
+import zlib from "node:zlib";
 import path from "node:path";
 import workerd from "workerd";
 
@@ -184,4 +185,41 @@ export function resetPeakRss(pid) {
   } catch {
     return false;
   }
+}
+
+/**
+ * Bundles the worker as it deploys (`wrangler deploy --dry-run --outdir`, `entry` instead of
+ * wrangler.toml's main when given). Resolves { raw, gzip, files, main } or { error }.
+ */
+export function bundleWorker({ root, outdir, entry }) {
+  fs.rmSync(outdir, { recursive: true, force: true });
+  const wrangler = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
+  const config = path.join(root, "wrangler.toml");
+  const args = [wrangler, "deploy", ...(entry ? [entry] : []), "--config", config, "--dry-run", "--outdir", outdir];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (c) => (out += c));
+    child.stderr.on("data", (c) => (out += c));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      const files = fs.existsSync(outdir) ? fs.readdirSync(outdir).filter((f) => /\.(m?js|wasm)$/.test(f)) : [];
+      if (code !== 0 || files.length === 0) return resolve({ error: `wrangler deploy --dry-run failed (${code}):\n${out.replace(/\x1b\[[0-9;]*m/g, "").trim().split("\n").slice(-12).join("\n")}` });
+      let raw = 0;
+      let gzip = 0;
+      for (const f of files) {
+        const buf = fs.readFileSync(path.join(outdir, f));
+        raw += buf.length;
+        gzip += zlib.gzipSync(buf).length;
+      }
+      const stem = entry ? path.basename(entry).replace(/\.[^.]+$/, "") : "index";
+      const main = files.find((f) => f === `${stem}.js`) ?? files.find((f) => f === "index.js") ?? files[0];
+      resolve({ raw, gzip, files, main });
+    });
+  });
 }
