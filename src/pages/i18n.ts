@@ -1,5 +1,6 @@
 /** Every UI string of the /cookies page in English and French, and the pure choice of language. No I/O. */
 import type { Lang, LocalizedText } from "../policy/types";
+import { qualityList } from "./negotiate";
 
 export const UI = {
   en: {
@@ -81,14 +82,7 @@ export function langFromAcceptLanguage(header: string | undefined): Lang | undef
   if (!header) return undefined;
   let best: Lang | undefined;
   let bestQ = 0;
-  for (const part of header.split(",", 32)) {
-    const [range, ...params] = part.split(";");
-    let q = 1;
-    for (const p of params) {
-      const m = /^\s*q\s*=\s*([01](?:\.\d{0,3})?)\s*$/i.exec(p);
-      if (m) q = Number(m[1]);
-    }
-    const r = range.trim();
+  for (const [r, q] of qualityList(header, 32)) {
     const lang = r === "*" ? "en" : supportedLang(r);
     if (lang && q > bestQ) {
       best = lang;

@@ -17,22 +17,31 @@ function specificity(range: string, type: string): number {
 }
 
 /**
- * The representation the client prefers: each type takes the q-value of its most specific
- * matching range; the highest q wins, then the type named exactly over one reached by a
- * wildcard (`application/json, *\/*`), then HTML; HTML also when nothing is acceptable.
+ * The items of a header with q-values (Accept, Accept-Language; RFC 9110 §12.4.2), in header
+ * order, each trimmed with its weight (1 when absent or malformed); at most `limit` items.
  */
-export function chooseFormat(accept: string | undefined): PageFormat {
-  if (!accept) return "html";
-  const ranges: Array<[string, number]> = [];
-  for (const part of accept.split(",", 64)) {
+export function qualityList(header: string, limit: number): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  for (const part of header.split(",", limit)) {
     const [range, ...params] = part.split(";");
     let q = 1;
     for (const p of params) {
       const m = /^\s*q\s*=\s*([01](?:\.\d{0,3})?)\s*$/i.exec(p);
       if (m) q = Number(m[1]);
     }
-    ranges.push([range.trim().toLowerCase(), q]);
+    out.push([range.trim(), q]);
   }
+  return out;
+}
+
+/**
+ * The representation the client prefers: each type takes the q-value of its most specific
+ * matching range; the highest q wins, then the type named exactly over one reached by a
+ * wildcard (`application/json, *\/*`), then HTML; HTML also when nothing is acceptable.
+ */
+export function chooseFormat(accept: string | undefined): PageFormat {
+  if (!accept) return "html";
+  const ranges = qualityList(accept, 64).map(([range, q]): [string, number] => [range.toLowerCase(), q]);
   let best: PageFormat = "html";
   let bestQ = 0;
   let bestSpec = 0;
