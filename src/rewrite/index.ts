@@ -11,6 +11,7 @@ import { decodedBody, isEncoded } from "./decode-body";
 import {
   type Denial,
   type PreparedPolicy,
+  decodeAttribute,
   denialFor,
   isExecutableScriptType,
   matchLabels,
@@ -133,7 +134,8 @@ function addBlocking(
 
   rewriter.on("link", {
     element(e) {
-      const rel = (e.getAttribute("rel") ?? "").toLowerCase().split(/\s+/);
+      // Decoded first, as the browser reads it: `rel="pre&#108;oad"` is a preload.
+      const rel = decodeAttribute(e.getAttribute("rel") ?? "").toLowerCase().split(/\s+/);
       const id = labelOf(e) ?? (rel.some((r) => HINT_RELS.has(r)) ? urlOf(e, "href") : undefined);
       if (!id) return;
       moveAttribute(e, "href", "data-blocked-href");

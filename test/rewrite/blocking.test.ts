@@ -105,6 +105,13 @@ const CASES: Case[] = [
     gone: [` href=`],
   },
   {
+    name: "link preload spelt with a character reference in rel",
+    html: `<link rel="pre&#108;oad" as="script" href="https://www.googletagmanager.com/gtm.js">`,
+    key: "ga",
+    blocked: [`data-blocked-href=`, `data-consent-blocked="ga"`],
+    gone: [` href=`],
+  },
+  {
     name: "noscript tracking image",
     html: `<noscript><p><img src="https://stats.example.org/matomo.php?idsite=1" style="border:0" alt="" /></p></noscript>`,
     key: "matomo",
