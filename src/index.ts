@@ -41,13 +41,15 @@ app.all("*", async function proxy(c) {
   const timeoutMs = Number(c.env.ORIGIN_TIMEOUT_MS) || DEFAULT_ORIGIN_TIMEOUT_MS;
   const bodyIdleTimeoutMs = Number(c.env.ORIGIN_BODY_IDLE_MS) || undefined;
   const res = await forwardToOrigin(c.req.raw, { policy, consent, secure, host }, { origin, timeoutMs, bodyIdleTimeoutMs, log: logRecord });
-  const url = new URL(c.req.url);
+  const banner = !consent.explicit && consent.source !== "gpc" && policy.banner?.enabled !== false;
+  // The language and the return path only matter to the banner.
+  const url = banner ? new URL(c.req.url) : undefined;
   return rewriteHtml(res, {
     policy,
     consent,
-    lang: chooseLang(url.searchParams.get("lang") ?? undefined, cookieValues(cookies, "django_language")[0], c.req.header("accept-language")),
-    banner: !consent.explicit && consent.source !== "gpc" && policy.banner?.enabled !== false,
-    returnPath: url.pathname + url.search,
+    banner,
+    lang: url ? chooseLang(url.searchParams.get("lang") ?? undefined, cookieValues(cookies, "django_language")[0], c.req.header("accept-language")) : "en",
+    returnPath: url ? url.pathname + url.search : "/",
   });
 });
 
