@@ -50,12 +50,6 @@ const broken = []; // reasons the harness or a correctness check failed
 const log = (...a) => console.error("bench:", ...a);
 
 // ---------------------------------------------------------------- bundle
-function readWranglerConfig() {
-  const toml = fs.readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
-  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
-  const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1];
-  return { compatibilityDate: date ?? "2026-10-23", compatibilityFlags: flags ? [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1]) : [] };
-}
 
 // ---------------------------------------------------------------- throughput
 const median = (xs) => {
@@ -241,7 +235,7 @@ async function main() {
       mainModule: report.bundle.main,
       ports,
       origin: `http://127.0.0.1:${origin.port}`,
-      ...readWranglerConfig(),
+      ...procs.readWranglerConfig(ROOT),
     });
     const workerdLog = path.join(WORK, "workerd.log");
     const workerd = await procs.startWorkerd(config, [ports.passthrough, ports.edge], workerdLog);

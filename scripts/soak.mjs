@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { executableScripts } from "../bench/lib/checks.mjs";
-import { bundleWorker, freePort, memoryOf, startWorkerd, stop, writeWorkerdConfig } from "../bench/lib/processes.mjs";
+import { bundleWorker, freePort, readWranglerConfig, memoryOf, startWorkerd, stop, writeWorkerdConfig } from "../bench/lib/processes.mjs";
 import { startOrigin } from "../demo/origin.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -53,12 +53,6 @@ const log = (...a) => console.error("soak:", ...a);
 
 // ---------------------------------------------------------------- the stack
 
-function readWranglerConfig() {
-  const toml = fs.readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
-  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
-  const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1];
-  return { compatibilityDate: date ?? "2026-10-23", compatibilityFlags: flags ? [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1]) : [] };
-}
 
 // ---------------------------------------------------------------- requests and checks
 const FULL_CONSENT = encodeURIComponent(JSON.stringify({ ga: true, matomo: true, xiti: true, at: true, timestamp: 1700000000000 }));
@@ -217,7 +211,7 @@ async function main() {
       mainModule: "index.js",
       ports,
       origin: origin.url,
-      ...readWranglerConfig(),
+      ...readWranglerConfig(ROOT),
     });
     workerd = await startWorkerd(config, [ports.edge], path.join(work, "workerd.log"));
     log(`workerd pid ${workerd.pid} on 127.0.0.1:${ports.edge}; origin ${origin.url}; ${SECONDS} s at ${RATE} req/s`);

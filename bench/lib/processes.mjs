@@ -223,3 +223,11 @@ export function bundleWorker({ root, outdir, entry }) {
     });
   });
 }
+
+/** The compatibility date and flags of wrangler.toml, so raw workerd runs the worker as wrangler would. */
+export function readWranglerConfig(root) {
+  const toml = fs.readFileSync(path.join(root, "wrangler.toml"), "utf8");
+  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+  const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1];
+  return { compatibilityDate: date ?? "2026-10-23", compatibilityFlags: flags ? [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1]) : [] };
+}

@@ -1,9 +1,9 @@
 // Streaming through the worker: a large download and a large upload, while the workerd process's
 // resident memory is sampled; growth = peak during the transfer minus the resident size before it.
 import http from "node:http";
+import { writeBytes } from "./bytes.mjs";
 import { memoryOf, resetPeakRss } from "./processes.mjs";
 
-const CHUNK = Buffer.alloc(64 * 1024, "abcdefghijklmnop");
 
 function transfer({ port, path, method, headers, uploadBytes, timeoutMs }) {
   return new Promise((resolve) => {
@@ -26,16 +26,7 @@ function transfer({ port, path, method, headers, uploadBytes, timeoutMs }) {
     const timer = setTimeout(() => req.destroy(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
     req.on("close", () => clearTimeout(timer));
     if (uploadBytes === undefined) return void req.end();
-    let left = uploadBytes;
-    const pump = () => {
-      while (left > 0) {
-        const n = Math.min(left, CHUNK.length);
-        left -= n;
-        if (!req.write(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n))) return void req.once("drain", pump);
-      }
-      req.end();
-    };
-    pump();
+    writeBytes(req, uploadBytes);
   });
 }
 
