@@ -1,4 +1,5 @@
 /** Short error pages for failures of the world (origin down, timeout, unknown host): no stack trace, no cache. */
+import { escapeHtml } from "../html";
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",
@@ -8,11 +9,6 @@ const TITLES: Record<number, string> = {
   504: "Gateway Timeout",
 };
 
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ESCAPES[ch]);
-}
 
 export function errorPage(status: number, message: string): Response {
   const title = `${status} ${TITLES[status] ?? "Error"}`;

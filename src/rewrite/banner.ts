@@ -2,16 +2,14 @@
  * Renders the consent banner: plain HTML and CSS, no JavaScript, well-formed enough for
  * XHTML pages. Pure; every interpolated value is escaped.
  */
+import { escapeHtml } from "../html";
 import { localize } from "../pages/i18n";
 import type { CompiledPolicy, Lang } from "../policy/types";
 import { BANNER_STRINGS } from "./banner-strings";
 
 export const BANNER_ID = "consent-edge-banner";
 
-/** Escapes text and double-quoted attribute values (HTML § 13.1.2.3; `'` too, for safety). */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+export { escapeHtml };
 
 // Both buttons share one class: refusing is exactly as prominent as accepting (CNIL, 2020 guidelines § 31).
 const CSS =
