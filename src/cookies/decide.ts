@@ -4,7 +4,7 @@
  * policy declares, or one the browser would not store as written, never passes.
  */
 import type { Consent } from "../consent/types";
-import type { CompiledPolicy, CookieClassification } from "../policy/types";
+import type { Category, CompiledPolicy, CookieClassification } from "../policy/types";
 import { parseCookieHeader } from "./cookie-header";
 import { setCookieName } from "./set-cookie";
 
@@ -24,10 +24,14 @@ export interface RefusedCookie {
   classification?: CookieClassification;
 }
 
+/** A service is allowed when it is necessary or its consent key is granted. */
+export function isServiceAllowed(s: { category: Category; consentKey: string }, consent: Consent): boolean {
+  return s.category === "necessary" || consent.granted.has(s.consentKey);
+}
+
 /** Necessary cookies always; others only with consent for their service; undeclared never. */
 export function isAllowed(c: CookieClassification | undefined, consent: Consent): boolean {
-  if (!c) return false;
-  return c.service.category === "necessary" || consent.granted.has(c.service.consentKey);
+  return c !== undefined && isServiceAllowed(c.service, consent);
 }
 
 /**

@@ -12,7 +12,7 @@
  */
 import type { Consent } from "../consent/types";
 import type { CompiledPolicy } from "../policy/types";
-import { isServiceAllowed } from "./match";
+import { isServiceAllowed } from "../cookies/decide";
 
 export function buildCsp(policy: CompiledPolicy, consent: Consent): string {
   const sources = new Set<string>();

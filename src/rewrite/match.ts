@@ -4,6 +4,7 @@
  * compiled policy and cached in a WeakMap, so a request only filters them by consent.
  */
 import type { Consent } from "../consent/types";
+import { isServiceAllowed } from "../cookies/decide";
 import type { Category, CompiledPolicy, ServiceDeclaration } from "../policy/types";
 
 /** A service that declares hosts or markers, lower-cased once. */
@@ -64,11 +65,6 @@ export function preparePolicy(policy: CompiledPolicy): PreparedPolicy {
   p = { blockers, optional, byToken };
   prepared.set(policy, p);
   return p;
-}
-
-/** A service is allowed when it is necessary or its consent key is granted. */
-export function isServiceAllowed(s: { category: Category; consentKey: string }, consent: Consent): boolean {
-  return s.category === "necessary" || consent.granted.has(s.consentKey);
 }
 
 export function denialFor(p: PreparedPolicy, consent: Consent): Denial {
