@@ -1,5 +1,8 @@
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+
+// The real schema, applied to the tests' local D1 by test/d1-setup.ts (miniflare's D1, not a mock).
+const migrations = await readD1Migrations({ projectPath: import.meta.dirname });
 
 // Two projects: "workers" runs inside workerd (unit and integration tests of the worker,
 // against a real origin server started by the global setup); "node" runs in Node (real
@@ -12,7 +15,15 @@ export default defineConfig({
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: { ORIGIN: inject("originUrl"), ORIGIN_TIMEOUT_MS: "1500", ORIGIN_BODY_IDLE_MS: "1500" },
+              bindings: {
+                ORIGIN: inject("originUrl"),
+                ORIGIN_TIMEOUT_MS: "1500",
+                ORIGIN_BODY_IDLE_MS: "1500",
+                TEST_MIGRATIONS: migrations,
+              },
+              // DB comes from wrangler.toml; each store test file writes to a database of its own, so that
+              // counts are exact whatever the other files write, and one database is never migrated.
+              d1Databases: { RECORDS_TEST_DB: "records-test", RETENTION_TEST_DB: "retention-test", INVENTORY_TEST_DB: "inventory-test", UNMIGRATED_DB: "unmigrated" },
             },
           })),
         ],
@@ -21,6 +32,7 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           exclude: ["test/browser/**", "test/e2e/**"],
           globalSetup: ["test/setup/origin.global.ts"],
+          setupFiles: ["test/d1-setup.ts"],
         },
       },
       {

@@ -1,6 +1,8 @@
 /**
- * `npm start`: builds the policies (when scripts/policies.mjs exists), starts the bundled demo portal on
- * 127.0.0.1:9000 (or the next free port) and runs `wrangler dev` in front of it, offline, as tenant maia.
+ * `npm start`: builds the policies (when scripts/policies.mjs exists), creates and migrates the local D1
+ * database (consent records, cookie inventory; miniflare keeps it under .wrangler/state), starts the bundled
+ * demo portal on 127.0.0.1:9000 (or the next free port) and runs `wrangler dev` in front of it, offline, as
+ * tenant maia.
  * Ctrl-C (SIGINT) or SIGTERM stops both; so does the end of the parent process.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -27,6 +29,22 @@ function buildPolicies() {
   const result = spawnSync(process.execPath, [script], { cwd: root, stdio: "inherit" });
   if (result.status !== 0) {
     console.error(`start: scripts/policies.mjs failed (${result.error?.message ?? `exit ${result.status}`}); fix the policies first`);
+    process.exit(result.status || 1);
+  }
+}
+
+const OFFLINE_ENV = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+
+/** `wrangler d1 migrations apply --local` creates the database on first use and applies what is new. */
+function migrateLocalDatabase() {
+  const result = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], {
+    cwd: root,
+    // No stdin: wrangler answers its "continue?" with yes when nobody can.
+    stdio: ["ignore", "inherit", "inherit"],
+    env: OFFLINE_ENV,
+  });
+  if (result.status !== 0) {
+    console.error(`start: could not migrate the local D1 database (${result.error?.message ?? `exit ${result.status}`})`);
     process.exit(result.status || 1);
   }
 }
@@ -70,6 +88,7 @@ async function waitForWorker(url, alive) {
 }
 
 buildPolicies();
+migrateLocalDatabase();
 const origin = await startOriginNear(ORIGIN_PORT);
 const workerPort = await freePortNear(WORKER_PORT);
 const workerUrl = `http://${HOST}:${workerPort}`;
@@ -85,7 +104,7 @@ const wrangler = spawn(
     // SIGTERM on). No stdin: a background group must not read the terminal, so wrangler's hotkeys are off.
     detached: true,
     stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
+    env: OFFLINE_ENV,
   },
 );
 
@@ -126,6 +145,7 @@ if (await waitForWorker(`${workerUrl}/`, () => running)) {
     open ${workerUrl}  (served as tenant maia; the policy page is ${workerUrl}/cookies)
     or   curl -i -H 'Host: inai.opendatasoft.com' ${workerUrl}/
   The demo portal behind it (${origin.url}) sets statistics cookies on purpose: watch them being stripped.
+  Choices made here are recorded in the local D1 database: see them with \`npm run report\`.
   Ctrl-C stops both.
 `);
 } else if (running) {

@@ -1,7 +1,7 @@
 /**
  * consent-edge: wiring only. Finds the tenant by Host, reads the visitor's consent, serves
  * /cookies, and proxies everything else to the tenant's origin through the consent decision
- * and, for HTML, the script blocking and the banner.
+ * and, for HTML, the script blocking and the banner. The cron trigger runs the retention job.
  */
 import { Hono } from "hono";
 import type { AppEnv } from "./app-env";
@@ -14,6 +14,7 @@ import { DEFAULT_ORIGIN_TIMEOUT_MS, forwardToOrigin } from "./proxy/forward";
 import { errorPage } from "./proxy/pages";
 import { resolveTenant, stateFor } from "./request-state";
 import { rewriteHtml } from "./rewrite";
+import { scheduled } from "./scheduled";
 
 // Fail at start-up, not in the form handler, on a policy whose consent cannot be written.
 for (const policy of POLICIES.all) indexConsentPolicy(policy);
@@ -62,4 +63,5 @@ function logRecord(record: object): void {
   console.log(JSON.stringify(record));
 }
 
-export default app;
+// fetch: the Hono app; scheduled: the retention cron job.
+export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;

@@ -11,6 +11,10 @@ export interface Consent {
   source: "cookie" | "gpc" | "default";
   /** Consent keys granted (e.g. "ga", "matomo"). Necessary services need none. */
   granted: ReadonlySet<string>;
+  /** The id of the choice's consent record (22-char base64url), when the trusted consent carries one. */
+  recordId?: string;
+  /** When the choice was made, ms since the epoch, when the trusted consent carries it. */
+  decidedAt?: number;
 }
 
 export const NECESSARY_ONLY: Consent = Object.freeze({

@@ -1,5 +1,6 @@
 /** Reads the preference form and validates its `return` path. Pure; no I/O. */
-import type { CompiledPolicy } from "../policy/types";
+import { choicePlace, type ChoicePlace } from "../proof/record";
+import { LANGS, type CompiledPolicy, type Lang } from "../policy/types";
 import { optionalConsentKeys } from "./view";
 
 export const RETURN_MAX_LENGTH = 1024;
@@ -8,7 +9,16 @@ export const DEFAULT_RETURN = "/cookies";
 export type PreferenceAction = "accept" | "refuse" | "save";
 
 export type PreferenceForm =
-  | { ok: true; action: PreferenceAction; granted: Set<string>; returnTo: string }
+  | {
+      ok: true;
+      action: PreferenceAction;
+      granted: Set<string>;
+      returnTo: string;
+      /** The hidden `from` field: which form the choice was made on. */
+      place: ChoicePlace;
+      /** The hidden `lang` field: the language the form was shown in, when it is one we serve. */
+      lang?: Lang;
+    }
   | { ok: false; error: string };
 
 /**
@@ -39,7 +49,8 @@ export function safeReturnPath(value: string | null | undefined): string | undef
 /**
  * The visitor's choice from an `application/x-www-form-urlencoded` body: `action` is
  * accept (every optional consent key), refuse (none) or save (the checked keys the policy
- * knows; a checkbox is sent only when checked). Unknown fields are ignored.
+ * knows; a checkbox is sent only when checked). The hidden `from` (banner | page) and `lang`
+ * fields say where the choice was made, for its record. Unknown fields are ignored.
  */
 export function parsePreferenceForm(form: URLSearchParams, policy: CompiledPolicy): PreferenceForm {
   const actions = form.getAll("action");
@@ -51,5 +62,13 @@ export function parsePreferenceForm(form: URLSearchParams, policy: CompiledPolic
   else if (action === "refuse") granted = new Set();
   else if (action === "save") granted = new Set(keys.filter((k) => form.has(k) && form.get(k) !== ""));
   else return { ok: false, error: "Unknown action: expected accept, refuse or save." };
-  return { ok: true, action, granted, returnTo: safeReturnPath(form.get("return")) ?? DEFAULT_RETURN };
+  const lang = form.get("lang");
+  return {
+    ok: true,
+    action,
+    granted,
+    returnTo: safeReturnPath(form.get("return")) ?? DEFAULT_RETURN,
+    place: choicePlace(form.get("from")),
+    lang: (LANGS as readonly string[]).includes(lang ?? "") ? (lang as Lang) : undefined,
+  };
 }

@@ -9,6 +9,7 @@ export const UI = {
     statusGpc:
       "Your browser sends a Global Privacy Control signal: only strictly necessary cookies are used until you choose otherwise here.",
     statusChosen: "You have made a choice:",
+    choiceOf: (date: string) => `Your choice of ${date}, reference`,
     formIntro: "You can change your mind at any time.",
     storedFor: (duration: string) => `Your choice is kept in the cookies_preferences cookie for ${duration}.`,
     acceptAll: "Accept all",
@@ -36,6 +37,7 @@ export const UI = {
     statusGpc:
       "Votre navigateur envoie un signal Global Privacy Control : seuls les cookies strictement nécessaires sont utilisés tant que vous n'en décidez pas autrement ici.",
     statusChosen: "Vous avez fait un choix :",
+    choiceOf: (date: string) => `Votre choix du ${date}, référence`,
     formIntro: "Vous pouvez changer d'avis à tout moment.",
     storedFor: (duration: string) => `Votre choix est conservé dans le cookie cookies_preferences pendant ${duration}.`,
     acceptAll: "Tout accepter",

@@ -50,6 +50,11 @@ const Choices: FC<{ view: PolicyView; t: UiStrings; returnTo: string }> = ({ vie
     <section class="choices" aria-labelledby="your-choices">
       <h2 id="your-choices">{t.yourChoices}</h2>
       <p>{statusText(view, t)}</p>
+      {view.consent.record && (
+        <p id="choice-reference">
+          {t.choiceOf(view.consent.record.date)} <code>{view.consent.record.id}</code>.
+        </p>
+      )}
       {view.consent.explicit && view.choices.length > 0 && (
         <ul id="current-choices">
           {view.choices.map((c) => (
@@ -62,6 +67,8 @@ const Choices: FC<{ view: PolicyView; t: UiStrings; returnTo: string }> = ({ vie
       )}
       <form method="post" action="/cookies">
         <input type="hidden" name="return" value={returnTo} />
+        <input type="hidden" name="from" value="page" />
+        <input type="hidden" name="lang" value={view.lang} />
         <p>
           {t.formIntro}
           {view.consentDuration !== undefined && ` ${t.storedFor(view.consentDuration)}`}

@@ -19,6 +19,8 @@ import { chooseLang } from "./i18n";
 import { renderPolicyMarkdown } from "./markdown";
 import { chooseFormat } from "./negotiate";
 import { renderPolicyPage } from "./policy-page";
+import { newRecordId } from "../proof/record-id";
+import { recordChoice } from "./record-choice";
 import { buildPolicyView } from "./view";
 
 /** The form holds a few short fields; anything much larger is not our form. */
@@ -117,6 +119,7 @@ async function savePreferences(c: Context<AppEnv>): Promise<Response> {
   if (!form.ok) return plainError(c, form.error, 400);
 
   const now = Date.now();
+  const recordId = newRecordId();
   const consent: Consent = { explicit: true, source: "cookie", granted: form.granted };
   c.header("Set-Cookie", consentSetCookie(serializeConsent(form.granted, policy, now), { secure, now }), {
     append: true,
@@ -128,6 +131,7 @@ async function savePreferences(c: Context<AppEnv>): Promise<Response> {
     c.header("Set-Cookie", line, { append: true });
   }
   setSecurityHeaders(c);
+  recordChoice(c, { id: recordId, now, action: form.action, granted: form.granted, place: form.place, lang: form.lang });
   return c.redirect(form.returnTo, 303);
 }
 

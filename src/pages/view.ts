@@ -56,6 +56,8 @@ export interface ConsentView {
   source: Consent["source"];
   /** Granted consent keys, sorted. */
   granted: string[];
+  /** The choice's record id and its time, in the page's language (UTC), when the consent carries them. */
+  record?: { id: string; date: string };
 }
 
 export interface PolicyView {
@@ -160,9 +162,22 @@ export function buildPolicyView(policy: CompiledPolicy, consent: Consent, lang: 
     choices,
     consent: { explicit: consent.explicit, source: consent.source, granted: [...consent.granted].sort() },
   };
+  if (consent.explicit && consent.recordId && consent.decidedAt !== undefined && Number.isFinite(consent.decidedAt)) {
+    view.consent.record = { id: consent.recordId, date: formatDecisionTime(consent.decidedAt, lang) };
+  }
   const declared = policy.classify(CONSENT_COOKIE);
   if (declared) view.consentDuration = localize(declared.cookie.duration, lang);
   return view;
+}
+
+const DECISION_TIME: Record<Lang, Intl.DateTimeFormat> = {
+  en: new Intl.DateTimeFormat("en-GB", { dateStyle: "long", timeStyle: "short", timeZone: "UTC" }),
+  fr: new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeStyle: "short", timeZone: "UTC" }),
+};
+
+/** "1 December 2026 at 08:58 UTC": the time a choice was made, as the visitor reads it next to its reference. */
+export function formatDecisionTime(time: number, lang: Lang): string {
+  return `${DECISION_TIME[lang].format(time)} UTC`;
 }
 
 /**

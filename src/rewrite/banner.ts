@@ -22,7 +22,8 @@ const CSS =
   `#${BANNER_ID} a{color:#1a4d8f}`;
 
 /**
- * The banner markup. It posts `action=accept|refuse` and `return=<returnPath>` to /cookies,
+ * The banner markup. It posts `action=accept|refuse`, `return=<returnPath>`, `from=banner` and
+ * `lang` (for the choice's record) to /cookies,
  * the preference form's endpoint, which redirects back to `returnPath`.
  */
 export function renderBanner(policy: CompiledPolicy, lang: Lang, returnPath: string): string {
@@ -34,6 +35,8 @@ export function renderBanner(policy: CompiledPolicy, lang: Lang, returnPath: str
     `<p>${escapeHtml(text)}</p>` +
     `<form method="post" action="/cookies">` +
     `<input type="hidden" name="return" value="${escapeHtml(returnPath)}" />` +
+    `<input type="hidden" name="from" value="banner" />` +
+    `<input type="hidden" name="lang" value="${lang}" />` +
     `<button type="submit" name="action" value="accept">${escapeHtml(s.accept)}</button>` +
     `<button type="submit" name="action" value="refuse">${escapeHtml(s.refuse)}</button>` +
     `</form>` +

@@ -1,0 +1,61 @@
+/**
+ * Writes the record of a choice made through the preference form: in the background
+ * (`waitUntil`), never awaited by the response; a failed write is one log line (src/store/).
+ */
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env";
+import { cookieValues } from "../cookies/cookie-header";
+import type { Lang } from "../policy/types";
+import { policyHash } from "../proof/policy-hash";
+import { browserFamily, buildConsentRecord, choiceVia, type ChoiceAction, type ChoicePlace } from "../proof/record";
+import { inBackground, storeOf } from "../store";
+import { chooseLang } from "./i18n";
+import { optionalConsentKeys } from "./view";
+
+export interface ChoiceMade {
+  id: string;
+  now: number;
+  action: ChoiceAction;
+  granted: ReadonlySet<string>;
+  place: ChoicePlace;
+  /** The language the form was shown in, when it said. */
+  lang?: Lang;
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
+export function recordChoice(c: Context<AppEnv>, choice: ChoiceMade): void {
+  const store = storeOf(c.env);
+  if (!store) return;
+  const { policy, consent, cookies } = c.var;
+  const input = {
+    id: choice.id,
+    tenant: policy.id,
+    now: choice.now,
+    action: choice.action,
+    revision: policy.revision,
+    keys: optionalConsentKeys(policy),
+    granted: choice.granted,
+    // Only a consent that counts for this policy revision can be withdrawn.
+    previous: consent.explicit ? consent.granted : NONE,
+    place: choice.place,
+    via: choiceVia(c.req.header("sec-fetch-mode")),
+    lang: choice.lang ?? chooseLang(undefined, cookieValues(cookies, "django_language")[0], c.req.header("accept-language")),
+    browser: browserFamily(c.req.header("user-agent")),
+  };
+  inBackground(
+    waitUntilOf(c),
+    async () => store.saveRecord(buildConsentRecord({ ...input, policySha256: await policyHash(policy) })),
+    { what: "consent record", tenant: policy.id, id: choice.id },
+  );
+}
+
+/** The request's waitUntil; undefined outside a worker invocation (hono's app.request in unit tests). */
+export function waitUntilOf(c: Context): ((p: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (p) => ctx.waitUntil(p);
+  } catch {
+    return undefined;
+  }
+}
