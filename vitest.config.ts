@@ -6,7 +6,7 @@ const migrations = await readD1Migrations({ projectPath: import.meta.dirname });
 
 // Two projects: "workers" runs inside workerd (unit and integration tests of the worker,
 // against a real origin server started by the global setup); "node" runs in Node (real
-// Chromium and wrangler dev over http and https).
+// Chromium and wrangler dev over http and https, and the operator's scripts).
 export default defineConfig({
   test: {
     projects: [
@@ -30,7 +30,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/browser/**", "test/e2e/**"],
+          exclude: ["test/browser/**", "test/e2e/**", "test/scripts/**"],
           globalSetup: ["test/setup/origin.global.ts"],
           setupFiles: ["test/d1-setup.ts"],
         },
@@ -38,7 +38,7 @@ export default defineConfig({
       {
         test: {
           name: "node",
-          include: ["test/browser/**/*.test.ts", "test/e2e/**/*.test.ts"],
+          include: ["test/browser/**/*.test.ts", "test/e2e/**/*.test.ts", "test/scripts/**/*.test.ts"],
           environment: "node",
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -1,20 +1,46 @@
 #!/usr/bin/env node
 // Regenerates src/policy/bundled.generated.ts from policies/ (writing only when it changed),
 // then validates every policy with the worker's own code (src/policy/registry.ts, bundled for
-// Node by esbuild). Exits 1 with `policies/<file>: <field>: <message>` on the first error.
-// Plain Node ESM for Node 20 and 24; `--check` fails instead of writing a stale generated file.
-import { readdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+// Node by esbuild). Exits 1 with `policies/<file>: <field>: <message>` on the first error
+// (`policies/<file>:<line>:<column>: invalid JSON: …` for a syntax error).
+// Plain Node ESM for Node 20 and 24; `--check` fails instead of writing a stale generated file;
+// `--dir <path>` validates another policies folder (same layout) and generates nothing.
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const policiesDir = join(root, "policies");
+const args = process.argv.slice(2);
+const dirArg = args.indexOf("--dir");
+if (dirArg >= 0 && !args[dirArg + 1]) {
+  console.error("policies: --dir needs a folder");
+  process.exit(2);
+}
+const policiesDir = dirArg >= 0 ? resolve(args[dirArg + 1]) : join(root, "policies");
+const generate_ = dirArg < 0;
+const label = dirArg >= 0 ? policiesDir : "policies";
 const generatedPath = join(root, "src/policy/bundled.generated.ts");
-const checkOnly = process.argv.includes("--check");
+const checkOnly = args.includes("--check");
+
+// The worker's own policy code, bundled for Node.
+const bundle = await build({
+  stdin: {
+    contents: 'export { createRegistry } from "./src/policy/registry.ts"; export { findJsonSyntaxError } from "./src/policy/json-syntax.ts";',
+    resolveDir: root,
+    loader: "ts",
+  },
+  bundle: true,
+  write: false,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  logLevel: "silent",
+});
+const { createRegistry, findJsonSyntaxError } = await import(`data:text/javascript;base64,${Buffer.from(bundle.outputFiles[0].text).toString("base64")}`);
 
 function fail(file, field, message) {
-  console.error(`policies/${file}: ${field || "(root)"}: ${message}`);
+  console.error(`${label}/${file}: ${field || "(root)"}: ${message}`);
   process.exit(1);
 }
 
@@ -23,17 +49,25 @@ async function jsonFiles(dir) {
   return names.filter((n) => n.endsWith(".json") && n !== "policy.schema.json").sort();
 }
 
+/**
+ * The JSON files of `dir`, parsed, oldest first (by modification time, then name): when two
+ * files claim one host, the registry names the one that comes second, which is then the file
+ * changed last, the likely newcomer, rather than whichever sorts later.
+ */
 async function readAll(dir, prefix) {
-  const out = {};
+  const entries = [];
   for (const name of await jsonFiles(dir)) {
-    const text = await readFile(join(dir, name), "utf8");
-    try {
-      out[name] = JSON.parse(text);
-    } catch (e) {
-      fail(prefix + name, "", `invalid JSON: ${e.message}`);
+    const path = join(dir, name);
+    const text = await readFile(path, "utf8");
+    const syntax = findJsonSyntaxError(text);
+    if (syntax) {
+      console.error(`${label}/${prefix}${name}:${syntax.line}:${syntax.column}: invalid JSON: ${syntax.reason} (line ${syntax.line}, column ${syntax.column})`);
+      process.exit(1);
     }
+    entries.push({ name, data: JSON.parse(text), mtime: (await stat(path)).mtimeMs });
   }
-  return out;
+  entries.sort((a, b) => a.mtime - b.mtime || (a.name < b.name ? -1 : 1));
+  return Object.fromEntries(entries.map((e) => [e.name, e.data]));
 }
 
 function generate(baseNames, tenantNames) {
@@ -53,28 +87,20 @@ function generate(baseNames, tenantNames) {
 const bases = await readAll(join(policiesDir, "base"), "base/");
 const tenants = await readAll(policiesDir, "");
 
-const generated = generate(Object.keys(bases), Object.keys(tenants));
-const current = await readFile(generatedPath, "utf8").catch(() => "");
-if (current !== generated) {
-  if (checkOnly) {
-    console.error("src/policy/bundled.generated.ts is out of date: run `npm run policies`");
-    process.exit(1);
+if (generate_) {
+  // The generated imports stay in name order, whatever the files' ages.
+  const generated = generate(Object.keys(bases).sort(), Object.keys(tenants).sort());
+  const current = await readFile(generatedPath, "utf8").catch(() => "");
+  if (current !== generated) {
+    if (checkOnly) {
+      console.error("src/policy/bundled.generated.ts is out of date: run `npm run policies`");
+      process.exit(1);
+    }
+    await writeFile(generatedPath, generated);
+    console.log("policies: wrote src/policy/bundled.generated.ts");
   }
-  await writeFile(generatedPath, generated);
-  console.log("policies: wrote src/policy/bundled.generated.ts");
 }
 
-const bundle = await build({
-  entryPoints: [join(root, "src/policy/registry.ts")],
-  bundle: true,
-  write: false,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  logLevel: "silent",
-});
-const code = bundle.outputFiles[0].text;
-const { createRegistry } = await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);
 try {
   const registry = createRegistry(bases, tenants);
   const hosts = registry.all.reduce((n, p) => n + p.hosts.length, 0);

@@ -27,7 +27,8 @@ const FILE_RE = /^([a-z0-9][a-z0-9-]*)\.json$/;
 
 /**
  * `bases` are keyed by file name under policies/base/ ("opendatasoft.json"), `tenants` by file
- * name under policies/ ("maia.json"). Throws PolicyError (file relative to policies/) on bad input.
+ * name under policies/ ("maia.json"), processed in key order. Throws PolicyError (file relative
+ * to policies/) on bad input.
  */
 export function createRegistry(bases: Record<string, unknown>, tenants: Record<string, unknown>): PolicyRegistry {
   const baseByName = new Map<string, { file: string; data: Json }>();
@@ -44,7 +45,9 @@ export function createRegistry(bases: Record<string, unknown>, tenants: Record<s
   const all: CompiledPolicy[] = [];
   const byIdMap = new Map<string, CompiledPolicy>();
   const byHostMap = new Map<string, CompiledPolicy>();
-  for (const file of Object.keys(tenants).sort()) {
+  // In the order given: on a host claimed twice, the file that comes second is the one named
+  // (scripts/policies.mjs passes the files oldest first, so a new file is blamed, not the old one).
+  for (const file of Object.keys(tenants)) {
     const data = tenants[file];
     const m = FILE_RE.exec(file);
     if (!m) throw new PolicyError(file, "", "a tenant file name must be kebab-case and end in .json");

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { BASES, TENANTS } from "../../src/policy/bundled.generated";
 import { createRegistry, NECESSARY_COOKIES, POLICIES, PolicyError, type LocalizedText } from "../../src/policy/index";
 
+// The seed tenants (the five portals this project started with). Operators add more: nothing
+// here may depend on how many tenants policies/ holds, only on these five being there.
 const TENANT_HOSTS = {
   "header-with-theme-discovery": "header-with-theme-discovery.opendatasoft.com",
   inai: "inai.opendatasoft.com",
@@ -47,8 +49,9 @@ const en = (t: LocalizedText | undefined) => (typeof t === "string" ? t : t?.en)
 const fr = (t: LocalizedText | undefined) => (typeof t === "string" ? t : t?.fr);
 
 describe("bundled policies", () => {
-  it("loads exactly the five tenants, with their hosts and siteUrl", () => {
-    expect(POLICIES.all.map((p) => p.id).sort()).toEqual(Object.keys(TENANT_HOSTS).sort());
+  it("loads every bundled tenant file, the seed tenants with their hosts and siteUrl", () => {
+    expect(POLICIES.all.map((p) => `${p.id}.json`).sort()).toEqual(Object.keys(TENANTS).sort());
+    expect(POLICIES.all.map((p) => p.id)).toEqual(expect.arrayContaining(Object.keys(TENANT_HOSTS)));
     for (const [id, host] of Object.entries(TENANT_HOSTS)) {
       const policy = POLICIES.byId(id)!;
       expect(policy.hosts).toEqual([host]);
@@ -140,22 +143,23 @@ describe("createRegistry merge rule", () => {
   const tenant = (extra: Record<string, unknown> = {}) => ({
     extends: "opendatasoft",
     id: "sixth",
-    hosts: ["data.example.org", "www.data.example.org"],
-    siteUrl: "https://data.example.org",
+    // RFC 6761 reserves .test: no operator's tenant can claim these hosts.
+    hosts: ["data.example.test", "www.data.example.test"],
+    siteUrl: "https://data.example.test",
     ...extra,
   });
 
   it("a sixth tenant is one file", () => {
     const registry = createRegistry(BASES, { ...TENANTS, "sixth.json": tenant() });
-    expect(registry.all).toHaveLength(6);
-    expect(registry.byHost("www.data.example.org")?.id).toBe("sixth");
-    expect(registry.byId("sixth")?.services).toHaveLength(5);
+    expect(registry.all).toHaveLength(Object.keys(TENANTS).length + 1);
+    expect(registry.byHost("www.data.example.test")?.id).toBe("sixth");
+    expect(registry.byId("sixth")?.services.map((s) => s.id)).toEqual((base().services as Array<{ id: string }>).map((s) => s.id));
   });
 
   it("lets the tenant replace top-level fields", () => {
-    const registry = createRegistry({ "opendatasoft.json": base() }, { "sixth.json": tenant({ revision: "2027-01-01", csp: true, parentDomain: "example.org" }) });
+    const registry = createRegistry({ "opendatasoft.json": base() }, { "sixth.json": tenant({ revision: "2027-01-01", csp: true, parentDomain: "example.test" }) });
     const p = registry.byId("sixth")!;
-    expect([p.revision, p.csp, p.parentDomain]).toEqual(["2027-01-01", true, "example.org"]);
+    expect([p.revision, p.csp, p.parentDomain]).toEqual(["2027-01-01", true, "example.test"]);
     expect(p.sections).toHaveLength(4);
   });
 
@@ -168,19 +172,19 @@ describe("createRegistry merge rule", () => {
       },
     ];
     const p = createRegistry({ "opendatasoft.json": base() }, { "sixth.json": tenant({ services }) }).byId("sixth")!;
-    expect(p.services.map((s) => s.id)).toEqual(["opendatasoft", "google-analytics", "matomo", "xiti", "at-internet", "hotjar"]);
-    const matomo = p.services[2];
+    expect(p.services.map((s) => s.id)).toEqual([...(base().services as Array<{ id: string }>).map((s) => s.id), "hotjar"]);
+    const matomo = p.services.find((s) => s.id === "matomo")!;
     expect(matomo.block).toEqual({ hosts: ["stats.example.org"], markers: ["_paq.push", "matomo.js", "piwik.js"] });
     expect(matomo.cookies).toHaveLength(3);
     expect(p.classify("_hjSessionUser_123")?.service.id).toBe("hotjar");
     // The base itself is untouched for the other tenants.
-    expect(POLICIES.byId("maia")!.services[2].block?.hosts).toBeUndefined();
+    expect(POLICIES.byId("maia")!.services.find((s) => s.id === "matomo")!.block?.hosts).toBeUndefined();
   });
 
   it("concatenates block lists of an overridden service", () => {
     const services = [{ id: "xiti", block: { hosts: ["logc1.xiti.example"] } }];
     const p = createRegistry({ "opendatasoft.json": base() }, { "sixth.json": tenant({ services }) }).byId("sixth")!;
-    expect(p.services[3].block).toEqual({ hosts: ["xiti.com", "logc1.xiti.example"], markers: ["xtcore.js", "xt_med"] });
+    expect(p.services.find((s) => s.id === "xiti")!.block).toEqual({ hosts: ["xiti.com", "logc1.xiti.example"], markers: ["xtcore.js", "xt_med"] });
   });
 
   it("accepts a complete tenant file without extends", () => {
@@ -191,6 +195,19 @@ describe("createRegistry merge rule", () => {
   it("returns an empty registry for no tenants", () => {
     const registry = createRegistry(BASES, {});
     expect([registry.all.length, registry.byHost("maia.opendatasoft.com")]).toEqual([0, undefined]);
+  });
+
+  it("names the tenant that claims a host second, in the order given, and the one holding it", () => {
+    const claim = (id: string) => tenant({ id, hosts: [`${id}.example.test`, "shared.example.test"] });
+    const err = (() => {
+      try {
+        createRegistry(BASES, { "zz-old.json": claim("zz-old"), "aa-new.json": claim("aa-new") });
+      } catch (e) {
+        return e as PolicyError;
+      }
+    })()!;
+    expect(err).toBeInstanceOf(PolicyError);
+    expect([err.file, err.field, err.reason]).toEqual(["aa-new.json", "hosts[1]", 'host "shared.example.test" is already claimed by zz-old.json']);
   });
 
   it("throws PolicyError from bad bundled-style input", () => {
