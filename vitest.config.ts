@@ -19,6 +19,7 @@ export default defineConfig({
                 ORIGIN: inject("originUrl"),
                 ORIGIN_TIMEOUT_MS: "1500",
                 ORIGIN_BODY_IDLE_MS: "1500",
+                CSP_REPORT_SAMPLE: "1",
                 TEST_MIGRATIONS: migrations,
               },
               // DB comes from wrangler.toml; each store test file writes to a database of its own, so that

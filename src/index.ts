@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "./app-env";
 import { indexConsentPolicy } from "./consent/consent-index";
 import { cookieValues } from "./cookies/cookie-header";
+import { CSP_REPORT_PATH, handleCspReport, reportSample, sampleReport } from "./csp";
 import { cookiesRoutes, cookiesTrailingSlash } from "./pages";
 import { chooseLang } from "./pages/i18n";
 import { POLICIES } from "./policy";
@@ -15,6 +16,7 @@ import { errorPage } from "./proxy/pages";
 import { resolveTenant, stateFor } from "./request-state";
 import { rewriteHtml } from "./rewrite";
 import { scheduled } from "./scheduled";
+import { CSP_MODES, type CspMode } from "./policy/types";
 
 // Fail at start-up, not in the form handler, on a policy whose consent cannot be written.
 for (const policy of POLICIES.all) indexConsentPolicy(policy);
@@ -33,6 +35,8 @@ app.use(async function tenant(c, next) {
   await next();
 });
 
+// Never proxied: the origin never sees the reports, and a report cannot reach it.
+app.all(CSP_REPORT_PATH, (c) => handleCspReport(c.req.raw, { tenant: c.var.policy.id, log: logRecord }));
 app.route("/cookies", cookiesRoutes);
 app.all("/cookies/", cookiesTrailingSlash);
 
@@ -51,6 +55,9 @@ app.all("*", async function proxy(c) {
     banner,
     lang: url ? chooseLang(url.searchParams.get("lang") ?? undefined, cookieValues(cookies, "django_language")[0], c.req.header("accept-language")) : "en",
     returnPath: url ? url.pathname + url.search : "/",
+    report: sampleReport(reportSample(policy, c.env.CSP_REPORT_SAMPLE)),
+    secure,
+    cspMode: CSP_MODES.includes(c.env.CSP_MODE as CspMode) ? (c.env.CSP_MODE as CspMode) : undefined,
   });
 });
 

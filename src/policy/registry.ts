@@ -97,8 +97,8 @@ export function createRegistry(bases: Record<string, unknown>, tenants: Record<s
 }
 
 /**
- * Top-level fields of the tenant replace the base's, except `services`, merged by id: a new id is
- * appended; a known id is merged field by field onto the base service, with `block.hosts` and
+ * Top-level fields of the tenant replace the base's, except `necessarySources`, appended to the
+ * base's list, and `services`, merged by id: a new id is appended; a known id is merged field by field onto the base service, with `block.hosts` and
  * `block.markers` appended to the base's lists. `locate` maps a field of the merged policy back
  * to the file (and index) it came from, so errors point at the line to fix.
  */
@@ -106,6 +106,8 @@ function mergeTenant(base: Json, baseFile: string, tenant: Json, tenantFile: str
   const { $schema: _b, ...b } = base;
   const { $schema: _t, extends: _e, ...t } = tenant;
   const merged: Json = { ...b, ...t };
+  const baseSources = Array.isArray(b.necessarySources) ? b.necessarySources : undefined;
+  if (baseSources && Array.isArray(t.necessarySources)) merged.necessarySources = [...baseSources, ...t.necessarySources];
   const baseServices = Array.isArray(b.services) ? b.services : undefined;
   const tenantServices = Array.isArray(t.services) ? t.services : undefined;
   // For each merged service: its index in the base file and/or in the tenant file.
@@ -130,6 +132,11 @@ function mergeTenant(base: Json, baseFile: string, tenant: Json, tenantFile: str
     const inTenant = { file: tenantFile, field };
     const m = /^([^.[]*)(?:\[(\d+)\])?(.*)$/.exec(field)!;
     const key = m[1];
+    if (key === "necessarySources" && baseSources && m[2] !== undefined && Object.hasOwn(t, key)) {
+      const n = Number(m[2]);
+      if (n < baseSources.length) return { file: baseFile, field };
+      return { file: tenantFile, field: `necessarySources[${n - baseSources.length}]${m[3]}` };
+    }
     const origin = key === "services" && m[2] !== undefined ? origins[Number(m[2])] : undefined;
     if (!origin) {
       if (key === "" || Object.hasOwn(t, key) || !Object.hasOwn(b, key)) return inTenant;

@@ -99,9 +99,24 @@ export interface TenantPolicy {
   /** Expire cookies no policy declares when a request carries them (host-only, `/`). Default true. */
   expireUnknown?: boolean;
   banner?: BannerDeclaration;
-  /** Add a Content-Security-Policy that keeps non-consented blocking hosts unreachable. Default false. */
-  csp?: boolean;
+  /**
+   * The consent-derived Content-Security-Policy (src/csp/): `"enforce"` (default) sends it as
+   * Content-Security-Policy, `"report-only"` as Content-Security-Policy-Report-Only, `"off"` not at all.
+   * Where it is not enforced, the HTML rewriter's full coverage runs instead.
+   */
+  csp?: CspMode;
+  /**
+   * CSP host-sources the portal needs whatever the visitor chose (its static assets, map tiles,
+   * fonts, APIs): `static.example.org`, `*.tiles.example.org`, `https://cdn.example.org:8443`.
+   * A tenant's list is added to its base's.
+   */
+  necessarySources?: string[];
+  /** Fraction (0–1) of document responses that ask the browser for CSP violation reports. Default 0.02. */
+  cspReportSample?: number;
 }
+
+export type CspMode = "enforce" | "report-only" | "off";
+export const CSP_MODES: readonly CspMode[] = ["enforce", "report-only", "off"];
 
 /** What a cookie name resolves to in a policy. */
 export interface CookieClassification {

@@ -4,7 +4,7 @@
  * The rules mirror policies/policy.schema.json (test/policy/schema.test.ts keeps them in step).
  */
 import { normalizeHost } from "./host";
-import { CATEGORIES, type Category, type TenantPolicy } from "./types";
+import { CATEGORIES, CSP_MODES, type Category, type TenantPolicy } from "./types";
 
 export class PolicyError extends Error {
   /** The policy file, relative to policies/ ("maia.json", "base/opendatasoft.json"). */
@@ -25,7 +25,7 @@ export class PolicyError extends Error {
 // Field lists, shared with the JSON Schema test. `$schema` is allowed everywhere a file starts.
 export const POLICY_FIELDS = [
   "id", "hosts", "origin", "siteUrl", "parentDomain", "revision", "title", "sections",
-  "categories", "services", "expireUnknown", "banner", "csp",
+  "categories", "services", "expireUnknown", "banner", "csp", "necessarySources", "cspReportSample",
 ] as const;
 export const REQUIRED_POLICY_FIELDS = [
   "id", "hosts", "siteUrl", "revision", "title", "sections", "categories", "services",
@@ -61,12 +61,19 @@ export const KEY_PATTERN = "^[a-z0-9][a-z0-9_-]*$";
 export const REVISION_PATTERN = "^[A-Za-z0-9._-]+$";
 /** RFC 6265 §4.1.1 path-value: no CTLs, no ";"; we also want it absolute. */
 export const PATH_PATTERN = "^/[^\\u0000-\\u001f\\u007f;]*$";
+/**
+ * A CSP host-source (CSP Level 3 § 2.3.1) without path: optional http(s)/ws(s) scheme, optional
+ * `*.` wildcard, a lower-case host, optional port. No keywords, no bare `*`, nothing that could
+ * end a directive (`;`, `,`, space).
+ */
+export const SOURCE_PATTERN = "^(?:(?:https?|wss?)://)?(?:\\*\\.)?(?:[0-9a-z_](?:[0-9a-z_-]{0,61}[0-9a-z_])?\\.)*[0-9a-z_](?:[0-9a-z_-]{0,61}[0-9a-z_])?(?::(?:[0-9]{1,5}|\\*))?$";
 
 const COOKIE_NAME_RE = new RegExp(COOKIE_NAME_PATTERN);
 const ID_RE = new RegExp(ID_PATTERN);
 const KEY_RE = new RegExp(KEY_PATTERN);
 const REVISION_RE = new RegExp(REVISION_PATTERN);
 const PATH_RE = new RegExp(PATH_PATTERN);
+const SOURCE_RE = new RegExp(SOURCE_PATTERN);
 
 // Compile-time guard: each list names exactly the keys of its type.
 type Exact<T, L extends readonly PropertyKey[]> = [Exclude<keyof T, L[number]>, Exclude<L[number], keyof T>] extends [never, never] ? true : false;
@@ -155,7 +162,17 @@ export function validatePolicy(data: unknown, file: string): TenantPolicy {
   string(p.revision, "revision", REVISION_RE, "may only hold letters, digits, '.', '_' and '-'");
   text(p.title, "title");
   boolean(p.expireUnknown, "expireUnknown");
-  boolean(p.csp, "csp");
+  if (p.csp !== undefined && !CSP_MODES.includes(p.csp as "off")) {
+    fail("csp", `must be one of ${CSP_MODES.map((m) => JSON.stringify(m)).join(", ")}, got ${describe(p.csp)}`);
+  }
+  if (p.necessarySources !== undefined) {
+    array(p.necessarySources, "necessarySources", false).forEach((v, i) =>
+      string(v, `necessarySources[${i}]`, SOURCE_RE, "is not a CSP host-source like static.example.org, *.example.org or https://cdn.example.org:8443"),
+    );
+  }
+  if (p.cspReportSample !== undefined && (typeof p.cspReportSample !== "number" || !(p.cspReportSample >= 0 && p.cspReportSample <= 1))) {
+    fail("cspReportSample", `must be a number from 0 to 1, got ${describe(p.cspReportSample)}`);
+  }
   if (p.banner !== undefined) {
     const b = object(p.banner, "banner", BANNER_FIELDS, ["enabled"]);
     boolean(b.enabled, "banner.enabled");

@@ -4,9 +4,9 @@
  * consent banner. Other responses, and pages with nothing to change, are returned as they are.
  */
 import type { Consent } from "../consent/types";
-import type { CompiledPolicy, Lang } from "../policy/types";
+import { REPORTING_ENDPOINTS, buildCsp, cspHeaderName } from "../csp";
+import type { CompiledPolicy, CspMode, Lang } from "../policy/types";
 import { escapeHtml, renderBanner } from "./banner";
-import { buildCsp } from "./csp";
 import { decodedBody, isEncoded } from "./decode-body";
 import {
   type Denial,
@@ -22,7 +22,6 @@ import {
 } from "./match";
 
 export { renderBanner, BANNER_ID, escapeHtml } from "./banner";
-export { buildCsp } from "./csp";
 
 export interface RewriteOptions {
   policy: CompiledPolicy;
@@ -32,6 +31,17 @@ export interface RewriteOptions {
   banner: boolean;
   /** The page to come back to after the banner's form is posted; escaped here. */
   returnPath: string;
+  /** Ask the browser for CSP violation reports on this response (the caller samples). */
+  report?: boolean;
+  /** The visitor's connection is https. */
+  secure?: boolean;
+  /** Overrides the policy's `csp` (the CSP_MODE var). */
+  cspMode?: CspMode;
+}
+
+/** The CSP mode in force for a response. */
+export function cspModeOf(opts: Pick<RewriteOptions, "policy" | "cspMode">): CspMode {
+  return opts.cspMode ?? opts.policy.csp ?? "enforce";
 }
 
 /** Inline `<script>` and `<noscript>` text held back while looking for markers; past it the rest streams unchanged. */
@@ -54,9 +64,7 @@ export function rewriteHtml(res: Response, opts: RewriteOptions): Response {
 
   const headers = new Headers(res.headers);
   headers.delete("content-length");
-  if (opts.policy.csp === true && denial.blockers.some((b) => b.hosts.length > 0)) {
-    headers.append("content-security-policy", buildCsp(opts.policy, opts.consent));
-  }
+  addCsp(headers, opts);
   const encoding = res.headers.get("content-encoding");
   const body = isEncoded(encoding) ? decodedBody(res.body, encoding ?? "") : res.body;
 
@@ -73,6 +81,21 @@ export function rewriteHtml(res: Response, opts: RewriteOptions): Response {
     });
   }
   return rewriter.transform(new Response(body, { status: res.status, statusText: res.statusText, headers }));
+}
+
+/**
+ * Appends the consent-derived CSP (the origin's own policies stay: browsers enforce each one).
+ * Enforced, it goes on every response; report-only, only on those sampled for reports, since
+ * without a report directive it would tell nobody anything.
+ */
+function addCsp(headers: Headers, opts: RewriteOptions): void {
+  const mode = cspModeOf(opts);
+  const name = cspHeaderName(mode);
+  if (!name || (mode === "report-only" && !opts.report)) return;
+  const report = opts.report === true;
+  const secure = opts.secure === true;
+  headers.append(name, buildCsp(opts.policy, opts.consent, { report, secure }));
+  if (report && secure) headers.append("reporting-endpoints", REPORTING_ENDPOINTS);
 }
 
 function addBanner(rewriter: HTMLRewriter, html: string, flushAtEnd: Array<() => string>): void {

@@ -157,9 +157,9 @@ describe("createRegistry merge rule", () => {
   });
 
   it("lets the tenant replace top-level fields", () => {
-    const registry = createRegistry({ "opendatasoft.json": base() }, { "sixth.json": tenant({ revision: "2027-01-01", csp: true, parentDomain: "example.test" }) });
+    const registry = createRegistry({ "opendatasoft.json": base() }, { "sixth.json": tenant({ revision: "2027-01-01", csp: "off", parentDomain: "example.test" }) });
     const p = registry.byId("sixth")!;
-    expect([p.revision, p.csp, p.parentDomain]).toEqual(["2027-01-01", true, "example.test"]);
+    expect([p.revision, p.csp, p.parentDomain]).toEqual(["2027-01-01", "off", "example.test"]);
     expect(p.sections).toHaveLength(4);
   });
 
@@ -179,6 +179,15 @@ describe("createRegistry merge rule", () => {
     expect(p.classify("_hjSessionUser_123")?.service.id).toBe("hotjar");
     // The base itself is untouched for the other tenants.
     expect(POLICIES.byId("maia")!.services.find((s) => s.id === "matomo")!.block?.hosts).toBeUndefined();
+  });
+
+  it("adds a tenant's necessary sources to the base's", () => {
+    const p = createRegistry({ "opendatasoft.json": base() }, { "sixth.json": tenant({ necessarySources: ["tiles.example.org"] }) }).byId("sixth")!;
+    const baseSources = (base() as { necessarySources: string[] }).necessarySources;
+    expect(baseSources.length).toBeGreaterThan(0);
+    expect(p.necessarySources).toEqual([...baseSources, "tiles.example.org"]);
+    expect(POLICIES.byId("maia")!.necessarySources).toEqual(baseSources);
+    expect(POLICIES.byId("maia")!.csp).toBe("enforce");
   });
 
   it("concatenates block lists of an overridden service", () => {

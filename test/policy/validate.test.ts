@@ -65,6 +65,14 @@ describe("validatePolicy", () => {
     ["bad section level", (p) => (p.sections[0].level = 1), "sections[0].level", /2 or 3/],
     ["unresolved extends", (p) => (p.extends = "opendatasoft"), "extends", /resolved/],
     ["not an object", (p) => (p.services[0] = null), "services[0]", /must be an object, got null/],
+    ["csp as the old boolean", (p) => (p.csp = true), "csp", /must be one of "enforce", "report-only", "off", got boolean true/],
+    ["csp mode misspelt", (p) => (p.csp = "report_only"), "csp", /must be one of/],
+    ["source with a keyword", (p) => (p.necessarySources = ["'unsafe-eval'"]), "necessarySources[0]", /not a CSP host-source/],
+    ["source that ends the directive", (p) => (p.necessarySources = ["cdn.example.org; script-src *"]), "necessarySources[0]", /not a CSP host-source/],
+    ["bare wildcard source", (p) => (p.necessarySources = ["*"]), "necessarySources[0]", /not a CSP host-source/],
+    ["source with a path", (p) => (p.necessarySources = ["cdn.example.org/x"]), "necessarySources[0]", /not a CSP host-source/],
+    ["report sample above 1", (p) => (p.cspReportSample = 2), "cspReportSample", /from 0 to 1/],
+    ["report sample as text", (p) => (p.cspReportSample = "0.5"), "cspReportSample", /from 0 to 1/],
   ])("%s", (_, edit, field, reason) => {
     const p = full();
     edit(p);
@@ -72,6 +80,14 @@ describe("validatePolicy", () => {
     expect([e.file, e.field]).toEqual(["maia.json", field]);
     expect(e.reason).toMatch(reason);
     expect(e.message).toBe(`maia.json: ${field}: ${e.reason}`);
+  });
+
+  it("accepts host-sources with scheme, wildcard and port", () => {
+    const p = full();
+    p.necessarySources = ["static.example.org", "*.tiles.example.org", "https://cdn.example.org:8443", "wss://live.example.org", "api.example.org:*"];
+    p.csp = "report-only";
+    p.cspReportSample = 0;
+    expect(validatePolicy(p, "maia.json").necessarySources).toHaveLength(5);
   });
 
   it("rejects a non-object", () => {
@@ -93,6 +109,8 @@ describe("createRegistry errors name the file that holds the mistake", () => {
     ["bad field in a tenant override", (_, t) => (t.services = [{ id: "xiti", category: "ads" }]), "maia.json", "services[0].category", /not declared/],
     ["base error under a tenant override", (b, t) => { b.services[3].provider = ""; t.services = [{ id: "xiti", block: { hosts: ["x.example"] } }]; }, "base/opendatasoft.json", "services[3].provider", /non-empty/],
     ["base error beside tenant services", (b, t) => { b.services[2].cookies[0].name = "_pk id."; t.services = [{ id: "xiti", block: { hosts: ["x.example"] } }]; }, "base/opendatasoft.json", "services[2].cookies[0].name", /RFC 6265/],
+    ["bad source added by a tenant", (_, t) => (t.necessarySources = ["ok.example.org", "Bad Host"]), "maia.json", "necessarySources[1]", /host-source/],
+    ["bad source in the base", (b) => (b.necessarySources[2] = "x y"), "base/opendatasoft.json", "necessarySources[2]", /host-source/],
     ["tenant without extends, stray field", (_, t) => { for (const k of Object.keys(t)) delete t[k]; t.length = 0; }, "maia.json", "length", /unknown field/],
   ])("%s", (_, edit, file, field, reason) => {
     const [f, fld, r] = registryError(edit);

@@ -147,31 +147,59 @@ describe("streaming a large page", () => {
 });
 
 describe("Content-Security-Policy", () => {
-  const CSP_POLICY = { ...POLICY, csp: true };
-
-  it("is added only when the policy asks for it", () => {
-    expect(rewriteHtml(htmlResponse(PAGE), options()).headers.get("content-security-policy")).toBeNull();
-    const csp = rewriteHtml(htmlResponse(PAGE), options({ policy: CSP_POLICY })).headers.get("content-security-policy");
-    expect(csp).toContain("script-src 'self' 'unsafe-inline' cdn.example.net *.cdn.example.net");
+  it("is enforced by default, whenever some service is not consented to", () => {
+    const csp = rewriteHtml(htmlResponse(PAGE), options()).headers.get("content-security-policy")!;
+    expect(csp).toContain("script-src 'self' 'unsafe-inline' 'unsafe-eval' cdn.example.net *.cdn.example.net");
     expect(csp).not.toContain("googletagmanager.com");
     expect(csp).toMatch(/img-src 'self' data: blob:/);
     expect(csp).toMatch(/connect-src 'self'/);
     expect(csp).toMatch(/frame-src 'self'/);
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).toContain("base-uri 'self'");
+    // Unsampled: no report directive.
+    expect(csp).not.toContain("report-");
+  });
+
+  it("is sent as Report-Only in report-only mode, and only on responses sampled for reports", () => {
+    const policy = { ...POLICY, csp: "report-only" as const };
+    const quiet = rewriteHtml(htmlResponse(PAGE), options({ policy }));
+    expect(quiet.headers.get("content-security-policy")).toBeNull();
+    expect(quiet.headers.get("content-security-policy-report-only")).toBeNull();
+    const sampled = rewriteHtml(htmlResponse(PAGE), options({ policy, report: true }));
+    expect(sampled.headers.get("content-security-policy")).toBeNull();
+    expect(sampled.headers.get("content-security-policy-report-only")).toContain("report-uri /.consent-edge/csp-report");
+  });
+
+  it("is not sent when the mode is off, by policy or by override", () => {
+    expect(rewriteHtml(htmlResponse(PAGE), options({ policy: { ...POLICY, csp: "off" } })).headers.get("content-security-policy")).toBeNull();
+    expect(rewriteHtml(htmlResponse(PAGE), options({ cspMode: "off" })).headers.get("content-security-policy")).toBeNull();
+  });
+
+  it("asks for reports through report-uri, and report-to with Reporting-Endpoints over https", () => {
+    const plain = rewriteHtml(htmlResponse(PAGE), options({ report: true })).headers;
+    expect(plain.get("content-security-policy")).toMatch(/; report-uri \/\.consent-edge\/csp-report$/);
+    expect(plain.get("reporting-endpoints")).toBeNull();
+    const secure = rewriteHtml(htmlResponse(PAGE), options({ report: true, secure: true })).headers;
+    expect(secure.get("content-security-policy")).toMatch(/; report-uri \/\.consent-edge\/csp-report; report-to consent-edge$/);
+    expect(secure.get("reporting-endpoints")).toBe(`consent-edge="/.consent-edge/csp-report"`);
   });
 
   it("lists consented hosts and not refused ones", () => {
-    const csp = rewriteHtml(htmlResponse(PAGE), options({ policy: CSP_POLICY, consent: consentOf("ga") })).headers.get(
-      "content-security-policy",
-    )!;
+    const csp = rewriteHtml(htmlResponse(PAGE), options({ consent: consentOf("ga") })).headers.get("content-security-policy")!;
     expect(csp).toContain("googletagmanager.com *.googletagmanager.com");
     expect(csp).toContain("google-analytics.com *.google-analytics.com");
     expect(csp).not.toContain("stats.example.org");
     expect(csp).not.toContain("aticdn.net");
   });
 
+  it("is absent with full consent (the page passes untouched)", () => {
+    const res = htmlResponse(PAGE);
+    expect(rewriteHtml(res, options({ consent: consentOf(...ALL_KEYS) }))).toBe(res);
+  });
+
   it("adds a second policy next to the origin's own, which browsers enforce together", () => {
     const res = htmlResponse(PAGE, { "content-security-policy": "default-src 'self'" });
-    const csp = rewriteHtml(res, options({ policy: CSP_POLICY })).headers.get("content-security-policy")!;
-    expect(csp.startsWith("default-src 'self', script-src")).toBe(true);
+    const csp = rewriteHtml(res, options()).headers.get("content-security-policy")!;
+    expect(csp.startsWith("default-src 'self', default-src 'self' cdn.example.net")).toBe(true);
   });
 });
