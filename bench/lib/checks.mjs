@@ -1,6 +1,6 @@
 // Correctness checks run once per case before it is timed, so the bench cannot time a broken worker.
 // Each returns undefined when the response is right, else a one-line reason.
-import { NECESSARY_COOKIES, STATISTICS_COOKIES } from "../origin.mjs";
+import { NECESSARY_COOKIES, STATISTICS_COOKIES, TRACKER_HOSTS } from "../origin.mjs";
 
 export const cookieNames = (headers) => (headers["set-cookie"] ?? []).map((l) => l.slice(0, l.indexOf("=")).trim());
 
@@ -23,6 +23,49 @@ export function executableScripts(html) {
 
 const isTracker = ([attrs, text]) => /googletagmanager\.com/.test(attrs) || /_paq\.push|gtag\(/.test(text);
 
+/** The enforced Content-Security-Policy headers of a response, each as a Map of directive -> source list. */
+function enforcedPolicies(headers) {
+  const raw = headers["content-security-policy"];
+  // node:http joins repeated headers with ", "; a policy never holds a comma of its own.
+  const policies = (Array.isArray(raw) ? raw : raw ? [raw] : []).flatMap((v) => v.split(","));
+  return policies.map((p) => {
+    const m = new Map();
+    for (const d of p.split(";")) {
+      const [name, ...sources] = d.trim().toLowerCase().split(/\s+/);
+      if (name && !m.has(name)) m.set(name, sources);
+    }
+    return m;
+  });
+}
+
+/** True when a CSP source list lets the browser load from https://host (CSP3 § 6.7.2, enough for the bench). */
+function allowsHost(sources, host) {
+  return sources.some((s) => {
+    if (s === "*" || s === "https:" || s === "http:") return true;
+    const h = s.replace(/^https?:\/\//, "").replace(/[:/].*$/, "");
+    return h === host || (h.startsWith("*.") && host.endsWith(h.slice(1)));
+  });
+}
+
+/** True when some enforced policy keeps the browser from reaching `host` through `directive`. */
+function cspBlocks(policies, directive, host) {
+  return policies.some((p) => {
+    const sources = p.get(directive) ?? p.get("default-src");
+    return sources !== undefined && !allowsHost(sources, host);
+  });
+}
+
+/**
+ * Trackers on the page cannot run or reach their hosts: each executable tracker script is either
+ * neutralised in the markup or its hosts are refused by an enforced CSP (scripts, connections, images).
+ */
+function trackersBlocked(res) {
+  const policies = enforcedPolicies(res.headers);
+  const unreachable = (host) => ["script-src", "connect-src", "img-src"].every((d) => cspBlocks(policies, d, host));
+  const live = executableScripts(res.body.toString("utf8")).filter(isTracker);
+  if (live.length && !TRACKER_HOSTS.every(unreachable)) return "tracking scripts (gtag / _paq) still executable and their hosts not refused by a CSP";
+}
+
 export const ALL_COOKIES = [...NECESSARY_COOKIES, ...STATISTICS_COOKIES];
 
 /** The origin and the pass-through worker return all 8 Set-Cookie lines and the page as sent. */
@@ -30,9 +73,20 @@ export function checkUntouched(res, expectedBody) {
   return sameNames(res, ALL_COOKIES) ?? (res.body && !res.body.equals(expectedBody) ? "body differs from the origin's" : undefined);
 }
 
-/** consent-edge without consent: only the 3 necessary cookies, the HTML page intact in length order. */
-export function checkNecessaryOnly(res) {
-  return sameNames(res, NECESSARY_COOKIES) ?? checkHtml(res);
+const BANNER = 'id="consent-edge-banner"';
+
+/** consent-edge, no choice yet: only the 3 necessary cookies, the page whole, trackers blocked, the banner shown. */
+export function checkNoChoice(res) {
+  const bad = sameNames(res, NECESSARY_COOKIES) ?? checkHtml(res) ?? trackersBlocked(res) ?? firstPartyKept(res);
+  if (bad) return bad;
+  if (!res.body.toString("utf8").includes(BANNER)) return "no consent banner on a page of a visitor who has not chosen";
+}
+
+/** consent-edge, visitor refused: only the 3 necessary cookies, the page whole, trackers blocked, no banner. */
+export function checkRefused(res) {
+  const bad = sameNames(res, NECESSARY_COOKIES) ?? checkHtml(res) ?? trackersBlocked(res) ?? firstPartyKept(res);
+  if (bad) return bad;
+  if (res.body.toString("utf8").includes(BANNER)) return "consent banner shown to a visitor who has chosen";
 }
 
 /** consent-edge on a non-HTML response without consent: only the 3 necessary cookies, the body as sent. */
@@ -40,17 +94,13 @@ export function checkNecessaryOnlyUntouched(res, expectedBody) {
   return sameNames(res, NECESSARY_COOKIES) ?? (res.body && !res.body.equals(expectedBody) ? "body differs from the origin's" : undefined);
 }
 
-/** consent-edge with full consent: all 8 cookies kept. */
-export function checkFullConsent(res) {
-  return sameNames(res, ALL_COOKIES) ?? checkHtml(res);
+/** consent-edge with full consent: all 8 cookies kept, the page byte for byte as the origin sent it. */
+export function checkFullConsent(res, expectedBody) {
+  return sameNames(res, ALL_COOKIES) ?? (res.body && !res.body.equals(expectedBody) ? "fully consented page differs from the origin's" : undefined);
 }
 
-/** consent-edge on the tracked page without consent: trackers not executable, first-party script kept. */
-export function checkTrackersBlocked(res) {
-  const bad = sameNames(res, NECESSARY_COOKIES) ?? checkHtml(res);
-  if (bad) return bad;
+function firstPartyKept(res) {
   const scripts = executableScripts(res.body.toString("utf8"));
-  if (scripts.some(isTracker)) return "tracking scripts (gtag / _paq) still executable: script blocking not active";
   if (!scripts.some(([attrs]) => attrs.includes("/static/ods-frontend.js"))) return "first-party script was blocked too";
 }
 

@@ -125,7 +125,7 @@ export function writeWorkerdConfig({ dir, passthroughFile, bundleDir, mainModule
   const common =
     `compatibilityDate = ${capnpString(compatibilityDate)},\n` +
     `  compatibilityFlags = [${compatibilityFlags.map(capnpString).join(", ")}],\n` +
-    `  bindings = [(name = "ORIGIN", text = ${capnpString(origin)})],\n` +
+    `  bindings = [(name = "ORIGIN", text = ${capnpString(origin)}), (name = "CONSENT_SECRET", text = "bench-consent-secret-0123456789abcdef")],\n` +
     `  globalOutbound = "loopback",`;
   const config = `using Workerd = import "/workerd/workerd.capnp";
 
@@ -187,15 +187,45 @@ export function resetPeakRss(pid) {
   }
 }
 
+/** The room a bundled input belongs to, for the size breakdown. */
+function moduleGroup(input) {
+  const p = input.replace(/\\/g, "/");
+  if (/(^|\/)policies\//.test(p)) return "policies/ (policy data)";
+  const src = /(?:^|\/)src\/(?:([^/]+)\/)?[^/]+$/.exec(p);
+  if (src) return src[1] ? `src/${src[1]}/` : "src/ (wiring)";
+  const hono = /node_modules\/hono\/dist\/(?:(jsx|middleware|router|utils|helper)\/)?/.exec(p);
+  if (hono) return `hono${hono[1] ? `/${hono[1]}` : " (core)"}`;
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(p);
+  return pkg ? pkg[1] : p;
+}
+
+/** Minified bytes per module group from esbuild's metafile, largest first; gzip shared pro rata. */
+function moduleSizes(metafile, gzipTotal) {
+  const meta = JSON.parse(fs.readFileSync(metafile, "utf8"));
+  const out = Object.entries(meta.outputs).find(([name]) => /\.m?js$/.test(name))?.[1];
+  if (!out) return [];
+  const groups = new Map();
+  for (const [input, { bytesInOutput }] of Object.entries(out.inputs)) {
+    const g = moduleGroup(input);
+    groups.set(g, (groups.get(g) ?? 0) + bytesInOutput);
+  }
+  const total = [...groups.values()].reduce((a, b) => a + b, 0) || 1;
+  return [...groups]
+    .map(([group, bytes]) => ({ group, bytes, gzipShare: (bytes / total) * gzipTotal }))
+    .sort((a, b) => b.bytes - a.bytes);
+}
+
 /**
  * Bundles the worker as it deploys (`wrangler deploy --dry-run --outdir`, `entry` instead of
- * wrangler.toml's main when given). Resolves { raw, gzip, files, main } or { error }.
+ * wrangler.toml's main when given), with esbuild's metafile. Resolves { raw, gzip, files, main,
+ * modules } (modules: the size by module group) or { error }.
  */
 export function bundleWorker({ root, outdir, entry }) {
   fs.rmSync(outdir, { recursive: true, force: true });
   const wrangler = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
   const config = path.join(root, "wrangler.toml");
-  const args = [wrangler, "deploy", ...(entry ? [entry] : []), "--config", config, "--dry-run", "--outdir", outdir];
+  const metafile = `${outdir}.meta.json`;
+  const args = [wrangler, "deploy", ...(entry ? [entry] : []), "--config", config, "--dry-run", "--outdir", outdir, "--metafile", metafile];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, {
       cwd: root,
@@ -219,7 +249,11 @@ export function bundleWorker({ root, outdir, entry }) {
       }
       const stem = entry ? path.basename(entry).replace(/\.[^.]+$/, "") : "index";
       const main = files.find((f) => f === `${stem}.js`) ?? files.find((f) => f === "index.js") ?? files[0];
-      resolve({ raw, gzip, files, main });
+      let modules = [];
+      try {
+        modules = moduleSizes(metafile, gzip);
+      } catch {}
+      resolve({ raw, gzip, files, main, modules });
     });
   });
 }
