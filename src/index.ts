@@ -11,7 +11,8 @@ import { CSP_REPORT_PATH, handleCspReport, reportSample, sampleReport } from "./
 import { cookiesRoutes, cookiesTrailingSlash } from "./pages";
 import { chooseLang } from "./pages/i18n";
 import { POLICIES } from "./policy";
-import { DEFAULT_ORIGIN_TIMEOUT_MS, forwardToOrigin } from "./proxy/forward";
+import { proxyConfig } from "./proxy/config";
+import { forwardToOrigin } from "./proxy/forward";
 import { errorPage } from "./proxy/pages";
 import { resolveTenant, stateFor } from "./request-state";
 import { rewriteHtml } from "./rewrite";
@@ -42,10 +43,13 @@ app.all("/cookies/", cookiesTrailingSlash);
 
 app.all("*", async function proxy(c) {
   const { policy, consent, secure, host, cookies } = c.var;
-  const origin = new URL(c.env.ORIGIN || policy.origin || `https://${policy.hosts[0]}`).origin;
-  const timeoutMs = Number(c.env.ORIGIN_TIMEOUT_MS) || DEFAULT_ORIGIN_TIMEOUT_MS;
-  const bodyIdleTimeoutMs = Number(c.env.ORIGIN_BODY_IDLE_MS) || undefined;
-  const res = await forwardToOrigin(c.req.raw, { policy, consent, secure, host }, { origin, timeoutMs, bodyIdleTimeoutMs, log: logRecord });
+  const config = proxyConfig(c.env);
+  const res = await forwardToOrigin(c.req.raw, { policy, consent, secure, host }, {
+    origin: config.originFor(policy),
+    timeoutMs: config.timeoutMs,
+    bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
+    log: logRecord,
+  });
   const banner = !consent.explicit && consent.source !== "gpc" && policy.banner?.enabled !== false;
   // The language and the return path only matter to the banner.
   const url = banner ? new URL(c.req.url) : undefined;

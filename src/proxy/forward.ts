@@ -5,11 +5,8 @@
  */
 import { errorPage } from "./pages";
 import { decideRequest, decideResponse, stripLog, type ExchangeContext } from "./enforce";
-import { forwardRequestHeaders, responseHeaders, rewriteLocation } from "./headers";
+import { editResponseHeaders, forwardRequestHeaders, needsHopByHopEdit, rewriteLocation } from "./headers";
 import { withIdleTimeout } from "./idle-timeout";
-
-/** How long to wait for the origin's response headers, unless ORIGIN_TIMEOUT_MS says otherwise. */
-export const DEFAULT_ORIGIN_TIMEOUT_MS = 20_000;
 
 /** Statuses whose responses never carry a body (RFC 9110). */
 const NULL_BODY = new Set([101, 204, 205, 304]);
@@ -64,23 +61,26 @@ export async function forwardToOrigin(request: Request, ctx: ExchangeContext, op
   }
 
   const response = decideResponse(upstream.headers.getSetCookie(), decision, ctx);
-  const out = responseHeaders(upstream.headers, response.unchanged ? "unchanged" : response.setCookies);
-  const location = out.get("location");
-  if (location) {
-    const visitorBase = `${ctx.secure ? "https" : "http"}://${url.host}`;
-    out.set("location", rewriteLocation(location, options.origin, visitorBase));
-  }
-
   const record = stripLog(ctx, decision, response, { method: request.method, path: url.pathname, status: upstream.status });
   if (record) options.log?.(record);
 
+  const location = upstream.headers.get("location");
+  const visitorLocation = location ? rewriteLocation(location, options.origin, `${ctx.secure ? "https" : "http"}://${url.host}`) : null;
   let body = request.method === "HEAD" || NULL_BODY.has(upstream.status) ? null : upstream.body;
-  if (body && options.bodyIdleTimeoutMs) {
-    const idleMs = options.bodyIdleTimeoutMs;
+  const idleMs = options.bodyIdleTimeoutMs;
+  // Nothing to change: the origin's response is the visitor's, as it came (no copy of headers or body).
+  if (response.unchanged && visitorLocation === location && body === upstream.body && !idleMs && !needsHopByHopEdit(upstream.headers)) {
+    return upstream;
+  }
+  if (body && idleMs) {
     // The status is on its way: a stalled body can only end the visitor's stream with an error.
     body = withIdleTimeout(body, idleMs, () =>
       options.log?.({ msg: "consent-edge: origin body stalled", tenant: ctx.policy.id, path: url.pathname, idleMs }),
     );
   }
-  return new Response(body, { status: upstream.status, statusText: upstream.statusText, headers: out });
+  // Headers of a fetched Response are immutable; one native copy into a Response we own, edited in place.
+  const out = new Response(body, { status: upstream.status, statusText: upstream.statusText, headers: upstream.headers });
+  editResponseHeaders(out.headers, response.unchanged ? "unchanged" : response.setCookies);
+  if (visitorLocation !== location && visitorLocation !== null) out.headers.set("location", visitorLocation);
+  return out;
 }

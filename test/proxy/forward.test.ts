@@ -1,0 +1,89 @@
+// forwardToOrigin against the real origin server: a response is rebuilt only when something in
+// it changes, and the headers of the request it sends are the visitor's minus what must not pass.
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { NECESSARY_ONLY } from "../../src/consent/types";
+import { POLICIES } from "../../src/policy";
+import { forwardToOrigin, type ForwardOptions } from "../../src/proxy/forward";
+import { needsHopByHopEdit } from "../../src/proxy/headers";
+import { MAIA, respondPath, type Echo, echoHeader } from "../helpers";
+
+const policy = POLICIES.byHost(MAIA)!;
+const ctx = { policy, consent: NECESSARY_ONLY, secure: true, host: MAIA };
+const options: ForwardOptions = { origin: new URL(env.ORIGIN!).origin, timeoutMs: 5000 };
+const visit = (path: string, init?: RequestInit) => new Request(`https://${MAIA}${path}`, init);
+
+/** A fetched Response's headers are immutable; one the worker built itself has mutable ones. */
+function isOriginsOwn(res: Response): boolean {
+  try {
+    res.headers.set("x-probe", "1");
+    return false;
+  } catch (e) {
+    return e instanceof TypeError;
+  }
+}
+
+describe("forwardToOrigin builds a response only when something changed", () => {
+  it("returns the origin's response itself when every Set-Cookie passes and no header must go", async () => {
+    const res = await forwardToOrigin(visit(respondPath({ setCookies: ["csrftoken=t; Path=/"], headers: [["X-Public", "1"]], body: "same" })), ctx, options);
+    expect(isOriginsOwn(res)).toBe(true);
+    expect(res.headers.getSetCookie()).toEqual(["csrftoken=t; Path=/"]);
+    expect(await res.text()).toBe("same");
+  });
+
+  it("builds a new response when a Set-Cookie is stripped, with the body intact", async () => {
+    const res = await forwardToOrigin(visit(respondPath({ setCookies: ["_ga=1; Path=/", "csrftoken=t; Path=/"], body: "body" })), ctx, options);
+    expect(isOriginsOwn(res)).toBe(false);
+    expect(res.headers.getSetCookie()).toEqual(["csrftoken=t; Path=/"]);
+    expect(await res.text()).toBe("body");
+  });
+
+  it("builds a new response when the request carried a refused cookie (its expiry is added)", async () => {
+    const res = await forwardToOrigin(visit(respondPath({ body: "x" }), { headers: { cookie: "_gid=1" } }), ctx, options);
+    expect(isOriginsOwn(res)).toBe(false);
+    expect(res.headers.getSetCookie(), JSON.stringify(res.headers.getSetCookie())).toContainEqual(expect.stringMatching(/^_gid=;/));
+    await res.arrayBuffer();
+  });
+
+  it("builds a new response when the origin sends a hop-by-hop header the runtime would pass on, and drops it", async () => {
+    for (const headers of [[["Connection", "x-private"], ["X-Private", "1"]], [["Proxy-Authenticate", "Basic"]]] as Array<Array<[string, string]>>) {
+      const res = await forwardToOrigin(visit(respondPath({ headers: [...headers, ["X-Public", "2"]], body: "x" })), ctx, options);
+      expect(isOriginsOwn(res)).toBe(false);
+      for (const [name] of headers) expect(res.headers.get(name), name).toBeNull();
+      expect(res.headers.get("keep-alive")).toBeNull();
+      expect(res.headers.get("x-public")).toBe("2");
+      await res.arrayBuffer();
+    }
+  });
+
+  it("decides on hop-by-hop headers without iterating them: Connection: keep-alive alone needs no edit", () => {
+    expect(needsHopByHopEdit(new Headers({ connection: "keep-alive", "keep-alive": "timeout=5", "transfer-encoding": "chunked" }))).toBe(false);
+    expect(needsHopByHopEdit(new Headers({ connection: "close" }))).toBe(false);
+    expect(needsHopByHopEdit(new Headers({ connection: "keep-alive, X-Secret" }))).toBe(true);
+    expect(needsHopByHopEdit(new Headers({ "proxy-authenticate": "Basic" }))).toBe(true);
+    expect(needsHopByHopEdit(new Headers({ "proxy-connection": "keep-alive" }))).toBe(true);
+  });
+
+  it("builds a new response when the body idle bound wraps the body", async () => {
+    const res = await forwardToOrigin(visit(respondPath({ body: "x" })), ctx, { ...options, bodyIdleTimeoutMs: 1000 });
+    expect(isOriginsOwn(res)).toBe(false);
+    expect(await res.text()).toBe("x");
+  });
+});
+
+describe("forwardToOrigin request headers", () => {
+  it("never lets a Connection token remove the headers the proxy sets, and sends the filtered Cookie", async () => {
+    const res = await forwardToOrigin(
+      visit("/__fixture/echo", { headers: { connection: "x-forwarded-host, x-forwarded-proto, cookie, x-gone", "x-gone": "1", cookie: "csrftoken=t; _ga=1", "x-forwarded-for": "6.6.6.6", te: "trailers" } }),
+      ctx,
+      options,
+    );
+    const echo = (await res.json()) as Echo;
+    expect(echoHeader(echo, "x-forwarded-host")).toEqual([MAIA]);
+    expect(echoHeader(echo, "x-forwarded-proto")).toEqual(["https"]);
+    expect(echoHeader(echo, "cookie")).toEqual(["csrftoken=t"]);
+    expect(echoHeader(echo, "x-gone")).toEqual([]);
+    expect(echoHeader(echo, "x-forwarded-for")).toEqual([]);
+    expect(echoHeader(echo, "te")).toEqual([]);
+  });
+});
