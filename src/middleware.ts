@@ -9,7 +9,7 @@
  * way and the refused cookies the request carried are expired.
  */
 import type { MiddlewareHandler } from "hono";
-import { decideRequest, decideResponse, stripLog } from "./proxy/enforce";
+import { decideRequest, decideResponse, isReportOnly, stripLog } from "./proxy/enforce";
 import { responseHeaders } from "./proxy/headers";
 import { compilePolicy } from "./policy/compile";
 import type { CompiledPolicy, TenantPolicy } from "./policy/types";
@@ -42,12 +42,16 @@ export function consentEdge(options: ConsentEdgeOptions): MiddlewareHandler {
     const state = stateFor(c.req.raw, policy, url.hostname);
     const ctx = { policy, consent: state.consent, secure: state.secure, host: state.host };
     const request = decideRequest(c.req.header("cookie") ?? null, ctx);
+    // Report-only: the same decision, logged, and nothing changed.
+    const reportOnly = isReportOnly(policy);
 
     // Handlers downstream see only the cookies the visitor consented to.
-    const headers = new Headers(c.req.raw.headers);
-    if (request.cookie) headers.set("cookie", request.cookie);
-    else headers.delete("cookie");
-    c.req.raw = new Request(c.req.raw, { headers });
+    if (!reportOnly) {
+      const headers = new Headers(c.req.raw.headers);
+      if (request.cookie) headers.set("cookie", request.cookie);
+      else headers.delete("cookie");
+      c.req.raw = new Request(c.req.raw, { headers });
+    }
 
     await next();
 
@@ -56,6 +60,7 @@ export function consentEdge(options: ConsentEdgeOptions): MiddlewareHandler {
     const record = stripLog(ctx, request, response, { method: c.req.method, path: url.pathname, status: res.status });
     if (!record) return;
     log(record);
+    if (reportOnly) return;
     // Hono's `c.res` setter copies the previous response's Set-Cookie lines onto the new one,
     // which would put the stripped cookies back: clear it first.
     const filtered = new Response(res.body, { status: res.status, statusText: res.statusText, headers: responseHeaders(res.headers, response.setCookies) });

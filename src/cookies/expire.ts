@@ -124,7 +124,8 @@ export function expiryLines(
       for (const declared of c.cookie.domains ?? ["host"]) {
         let domain: string | null = null;
         if (declared !== "host") {
-          domain = normalizeDomain(declared === "parent" ? (policy.parentDomain ?? "") : declared);
+          // "parent" is per host: a custom domain's parent is not the platform's (policy/compile.ts).
+          domain = normalizeDomain(declared === "parent" ? (policy.parentDomainFor(host) ?? "") : declared);
           if (domain === null || !domainMatches(host, domain)) continue;
         }
         if (!add(name, path, domain)) {

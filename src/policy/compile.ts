@@ -1,6 +1,7 @@
 /**
  * Builds the cookie-name index of a validated policy. Pure; no I/O.
  */
+import { resolveParentDomain } from "./host";
 import type { CompiledPolicy, CookieClassification, ServiceDeclaration, TenantPolicy } from "./types";
 
 export function compilePolicy(policy: TenantPolicy): CompiledPolicy {
@@ -29,5 +30,12 @@ export function compilePolicy(policy: TenantPolicy): CompiledPolicy {
     return undefined;
   }
 
-  return { ...policy, classify, servicesByKey };
+  // Worked out once for the policy's hosts; other hosts (the dev tenant's loopback, a middleware
+  // user's own) on the fly.
+  const parents = new Map<string, string | undefined>(policy.hosts.map((h) => [h, resolveParentDomain(h, policy)]));
+  function parentDomainFor(host: string): string | undefined {
+    return parents.has(host) ? parents.get(host) : resolveParentDomain(host, policy);
+  }
+
+  return { ...policy, classify, servicesByKey, parentDomainFor };
 }

@@ -28,3 +28,35 @@ export function normalizeHost(host: string | null | undefined): string | null {
   for (const label of name.split(".")) if (!LABEL_RE.test(label)) return null;
   return name;
 }
+
+/** True when `host` is `domain` or a subdomain of it (RFC 6265bis § 5.1.3 domain-match, names only). */
+export function isUnderDomain(host: string, domain: string): boolean {
+  return host === domain || (host.length > domain.length && host.endsWith(domain) && host.charCodeAt(host.length - domain.length - 1) === 0x2e);
+}
+
+/**
+ * The parent domain a host's cookies are most likely set on, without a public-suffix list:
+ * the host minus its first label when that leaves two labels or more (`maia.opendatasoft.com` →
+ * `opendatasoft.com`, `data.example.org` → `example.org`), the host itself when it has two
+ * (`example.org`), none for one-label names and IP literals. Deeper hosts whose cookies sit
+ * higher up (`a.b.example.org` on `example.org`) or hosts under a multi-label public suffix
+ * declare theirs (`parentDomains`).
+ */
+/**
+ * The domain `"parent"` stands for on `host`: declared in `parentDomains`, else `parentDomain`
+ * when the host is under it, else derived from the host.
+ */
+export function resolveParentDomain(host: string, policy: { parentDomain?: string; parentDomains?: Record<string, string> }): string | undefined {
+  const declared = policy.parentDomains && Object.hasOwn(policy.parentDomains, host) ? policy.parentDomains[host] : undefined;
+  if (declared !== undefined) return declared;
+  if (policy.parentDomain !== undefined && isUnderDomain(host, policy.parentDomain)) return policy.parentDomain;
+  return derivedParentDomain(host);
+}
+
+export function derivedParentDomain(host: string): string | undefined {
+  if (host.startsWith("[") || /^[0-9.]+$/.test(host)) return undefined;
+  const dot = host.indexOf(".");
+  if (dot < 0) return undefined;
+  const rest = host.slice(dot + 1);
+  return rest.includes(".") ? rest : host;
+}

@@ -31,7 +31,8 @@ export interface CookieDeclaration {
   paths?: string[];
   /**
    * Domains the cookie may be set on; default `["host"]`. `"host"` is host-only (no Domain
-   * attribute), `"parent"` is the tenant's `parentDomain`; any other value is a literal domain.
+   * attribute), `"parent"` is the request host's parent domain (`parentDomain`, `parentDomains`, or
+   * derived from the host); any other value is a literal domain.
    */
   domains?: string[];
 }
@@ -87,8 +88,23 @@ export interface TenantPolicy {
   origin?: string;
   /** The platform URL named in the policy text ("https://maia.opendatasoft.com"). */
   siteUrl: string;
-  /** Registrable parent domain for cookies declared with the `"parent"` domain ("opendatasoft.com"). */
+  /**
+   * Registrable parent domain for cookies declared with the `"parent"` domain ("opendatasoft.com"),
+   * for the hosts under it. Other hosts (custom domains) follow `parentDomains`, else their own name
+   * minus its first label (`data.example.org` → `example.org`); see `CompiledPolicy.parentDomainFor`.
+   */
   parentDomain?: string;
+  /**
+   * Per-host parent domains, for hosts where the rule above guesses wrong
+   * (`{ "portal.data.example.org": "example.org" }`). Each key is one of `hosts`; each value is that
+   * host or a parent of it, with at least two labels.
+   */
+  parentDomains?: Record<string, string>;
+  /**
+   * `"enforce"` (default) strips, expires, filters and rewrites. `"report-only"` decides exactly the
+   * same way and logs it, but changes nothing: the rollout mode (README, "Rolling out").
+   */
+  mode?: PolicyMode;
   /** Changes whenever the policy changes in a way that needs consent again. */
   revision: string;
   title: LocalizedText;
@@ -115,6 +131,9 @@ export interface TenantPolicy {
   cspReportSample?: number;
 }
 
+export type PolicyMode = "enforce" | "report-only";
+export const POLICY_MODES: readonly PolicyMode[] = ["enforce", "report-only"];
+
 export type CspMode = "enforce" | "report-only" | "off";
 export const CSP_MODES: readonly CspMode[] = ["enforce", "report-only", "off"];
 
@@ -130,4 +149,6 @@ export interface CompiledPolicy extends TenantPolicy {
   classify(name: string): CookieClassification | undefined;
   /** Services by consent key. */
   servicesByKey: ReadonlyMap<string, ServiceDeclaration[]>;
+  /** The domain `"parent"` stands for on this host (a hostname, no port); undefined for IPs and one-label names. */
+  parentDomainFor(host: string): string | undefined;
 }

@@ -3,8 +3,8 @@
  * PolicyError naming the file and the JSON path of the first bad field. Pure; no I/O.
  * The rules mirror policies/policy.schema.json (test/policy/schema.test.ts keeps them in step).
  */
-import { normalizeHost } from "./host";
-import { CATEGORIES, CSP_MODES, type Category, type TenantPolicy } from "./types";
+import { isUnderDomain, normalizeHost, resolveParentDomain } from "./host";
+import { CATEGORIES, CSP_MODES, POLICY_MODES, type Category, type TenantPolicy } from "./types";
 
 export class PolicyError extends Error {
   /** The policy file, relative to policies/ ("maia.json", "base/opendatasoft.json"). */
@@ -26,6 +26,7 @@ export class PolicyError extends Error {
 export const POLICY_FIELDS = [
   "id", "hosts", "origin", "siteUrl", "parentDomain", "revision", "title", "sections",
   "categories", "services", "expireUnknown", "banner", "csp", "necessarySources", "cspReportSample",
+  "parentDomains", "mode",
 ] as const;
 export const REQUIRED_POLICY_FIELDS = [
   "id", "hosts", "siteUrl", "revision", "title", "sections", "categories", "services",
@@ -159,6 +160,19 @@ export function validatePolicy(data: unknown, file: string): TenantPolicy {
   if (p.origin !== undefined) url(p.origin, "origin", true);
   url(p.siteUrl, "siteUrl", false);
   if (p.parentDomain !== undefined) hostname(p.parentDomain, "parentDomain");
+  if (p.parentDomains !== undefined) {
+    const declared = object(p.parentDomains, "parentDomains", Object.keys(isObject(p.parentDomains) ? p.parentDomains : {}), []);
+    for (const [host, domain] of Object.entries(declared)) {
+      const f = `parentDomains[${JSON.stringify(host)}]`;
+      if (!hosts.includes(host)) fail(f, `${JSON.stringify(host)} is not one of hosts (${hosts.join(", ")})`);
+      const d = hostname(domain, f);
+      if (!isUnderDomain(host, d)) fail(f, `${JSON.stringify(d)} must be ${JSON.stringify(host)} or a parent of it`);
+      if (!d.includes(".")) fail(f, `${JSON.stringify(d)} is a top-level domain: browsers refuse cookies for it`);
+    }
+  }
+  if (p.mode !== undefined && !POLICY_MODES.includes(p.mode as "enforce")) {
+    fail("mode", `must be one of ${POLICY_MODES.map((m) => JSON.stringify(m)).join(", ")}, got ${describe(p.mode)}`);
+  }
   string(p.revision, "revision", REVISION_RE, "may only hold letters, digits, '.', '_' and '-'");
   text(p.title, "title");
   boolean(p.expireUnknown, "expireUnknown");
@@ -246,7 +260,11 @@ export function validatePolicy(data: unknown, file: string): TenantPolicy {
           const df = `${cf}.domains[${k}]`;
           if (d === "host") return;
           if (d === "parent") {
-            if (p.parentDomain === undefined) fail(df, `"parent" needs the policy's parentDomain`);
+            for (const host of hosts as string[]) {
+              if (resolveParentDomain(host, p as { parentDomain?: string; parentDomains?: Record<string, string> }) === undefined) {
+                fail(df, `"parent" has no domain on host ${JSON.stringify(host)}: declare one in parentDomains`);
+              }
+            }
             return;
           }
           hostname(d, df);

@@ -1,7 +1,8 @@
 /**
  * The consent decision applied to one exchange: which cookies go to the origin, which
  * Set-Cookie lines come back, and which cookies the visitor's browser must forget.
- * Pure; no I/O (the log record is returned, not printed).
+ * Pure; no I/O (the log record is returned, not printed). A tenant in `"report-only"` mode
+ * gets the same decision; the callers then apply none of it and log it (`isReportOnly`).
  */
 import type { Consent } from "../consent/types";
 import { filterRequestCookies, filterSetCookies, type StrippedCookie } from "../cookies/decide";
@@ -22,6 +23,11 @@ export interface ExchangeContext {
   consent: Consent;
   secure: boolean;
   host: string;
+}
+
+/** The tenant is rolling out: decide and log as in enforce mode, change nothing on the wire. */
+export function isReportOnly(policy: CompiledPolicy): boolean {
+  return policy.mode === "report-only";
 }
 
 export function decideRequest(cookieHeader: string | null, ctx: ExchangeContext): RequestDecision {
@@ -51,7 +57,9 @@ export function decideResponse(originSetCookies: readonly string[], request: Req
 }
 
 export interface StripLog {
-  msg: "consent-edge: cookies stripped";
+  msg: "consent-edge: cookies stripped" | "consent-edge: report-only, would strip";
+  /** Present in report-only mode: nothing in `stripped` or `expired` was applied. */
+  mode?: "report-only";
   tenant: string;
   method: string;
   path: string;
@@ -68,6 +76,10 @@ export function stripLog(
   info: { method: string; path: string; status: number },
 ): StripLog | undefined {
   if (response.stripped.length === 0 && request.expired.length === 0) return undefined;
+  if (isReportOnly(ctx.policy)) {
+    // `expired`: what enforce mode would expire and keep from the origin.
+    return { msg: "consent-edge: report-only, would strip", mode: "report-only", tenant: ctx.policy.id, ...info, stripped: response.stripped, expired: request.expired };
+  }
   return {
     msg: "consent-edge: cookies stripped",
     tenant: ctx.policy.id,

@@ -4,7 +4,7 @@
  * lines decided by the tenant policy. Failures of the world become 502/504 pages.
  */
 import { errorPage } from "./pages";
-import { decideRequest, decideResponse, stripLog, type ExchangeContext } from "./enforce";
+import { decideRequest, decideResponse, isReportOnly, stripLog, type ExchangeContext } from "./enforce";
 import { editResponseHeaders, forwardRequestHeaders, needsHopByHopEdit, rewriteLocation } from "./headers";
 import { withIdleTimeout } from "./idle-timeout";
 
@@ -32,8 +32,11 @@ export async function forwardToOrigin(request: Request, ctx: ExchangeContext, op
   const url = new URL(request.url);
   // Path and query only: the target host is the tenant's origin, never anything the visitor wrote.
   const target = options.origin + url.pathname + url.search;
-  const decision = decideRequest(request.headers.get("cookie"), ctx);
-  const headers = forwardRequestHeaders(request.headers, { cookie: decision.cookie, host: ctx.host, secure: ctx.secure });
+  const cookieHeader = request.headers.get("cookie");
+  const decision = decideRequest(cookieHeader, ctx);
+  // Report-only: decided and logged, not applied; the origin gets the Cookie header as sent.
+  const reportOnly = isReportOnly(ctx.policy);
+  const headers = forwardRequestHeaders(request.headers, { cookie: reportOnly ? cookieHeader : decision.cookie, host: ctx.host, secure: ctx.secure });
   const hasBody = request.method !== "GET" && request.method !== "HEAD" && request.body !== null;
 
   // A timer raced against the fetch, not an AbortSignal on it: the signal cost about 9% of
@@ -61,6 +64,8 @@ export async function forwardToOrigin(request: Request, ctx: ExchangeContext, op
   }
 
   const response = decideResponse(upstream.headers.getSetCookie(), decision, ctx);
+  // Report-only: the origin's Set-Cookie lines stay as they are (the decision is only logged).
+  const unchanged = response.unchanged || reportOnly;
   const record = stripLog(ctx, decision, response, { method: request.method, path: url.pathname, status: upstream.status });
   if (record) options.log?.(record);
 
@@ -69,7 +74,7 @@ export async function forwardToOrigin(request: Request, ctx: ExchangeContext, op
   let body = request.method === "HEAD" || NULL_BODY.has(upstream.status) ? null : upstream.body;
   const idleMs = options.bodyIdleTimeoutMs;
   // Nothing to change: the origin's response is the visitor's, as it came (no copy of headers or body).
-  if (response.unchanged && visitorLocation === location && body === upstream.body && !idleMs && !needsHopByHopEdit(upstream.headers)) {
+  if (unchanged && visitorLocation === location && body === upstream.body && !idleMs && !needsHopByHopEdit(upstream.headers)) {
     return upstream;
   }
   if (body && idleMs) {
@@ -80,7 +85,7 @@ export async function forwardToOrigin(request: Request, ctx: ExchangeContext, op
   }
   // Headers of a fetched Response are immutable; one native copy into a Response we own, edited in place.
   const out = new Response(body, { status: upstream.status, statusText: upstream.statusText, headers: upstream.headers });
-  editResponseHeaders(out.headers, response.unchanged ? "unchanged" : response.setCookies);
+  editResponseHeaders(out.headers, unchanged ? "unchanged" : response.setCookies);
   if (visitorLocation !== location && visitorLocation !== null) out.headers.set("location", visitorLocation);
   return out;
 }

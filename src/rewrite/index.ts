@@ -39,9 +39,10 @@ export interface RewriteOptions {
   cspMode?: CspMode;
 }
 
-/** The CSP mode in force for a response. */
+/** The CSP mode in force for a response; a tenant in report-only mode never enforces one. */
 export function cspModeOf(opts: Pick<RewriteOptions, "policy" | "cspMode">): CspMode {
-  return opts.cspMode ?? opts.policy.csp ?? "enforce";
+  const mode = opts.cspMode ?? opts.policy.csp ?? "enforce";
+  return mode === "enforce" && opts.policy.mode === "report-only" ? "report-only" : mode;
 }
 
 /** Inline `<script>` and `<noscript>` text held back while looking for markers; past it the rest streams unchanged. */
@@ -58,6 +59,9 @@ export function isHtmlContentType(contentType: string | null): boolean {
 
 export function rewriteHtml(res: Response, opts: RewriteOptions): Response {
   if (!res.body || !isHtmlContentType(res.headers.get("content-type"))) return res;
+  // Report-only rollout: the page goes out as the origin wrote it (no blocking, no banner); the
+  // CSP, as Content-Security-Policy-Report-Only, has browsers report what it would block.
+  if (opts.policy.mode === "report-only") return withCspOnly(res, opts);
   const prepared = preparePolicy(opts.policy);
   const denial = denialFor(prepared, opts.consent);
   if (denial.empty && !opts.banner) return res;
@@ -88,14 +92,21 @@ export function rewriteHtml(res: Response, opts: RewriteOptions): Response {
  * Enforced, it goes on every response; report-only, only on those sampled for reports, since
  * without a report directive it would tell nobody anything.
  */
-function addCsp(headers: Headers, opts: RewriteOptions): void {
+function addCsp(headers: Headers, opts: RewriteOptions): boolean {
   const mode = cspModeOf(opts);
   const name = cspHeaderName(mode);
-  if (!name || (mode === "report-only" && !opts.report)) return;
+  if (!name || (mode === "report-only" && !opts.report)) return false;
   const report = opts.report === true;
   const secure = opts.secure === true;
   headers.append(name, buildCsp(opts.policy, opts.consent, { report, secure }));
   if (report && secure) headers.append("reporting-endpoints", REPORTING_ENDPOINTS);
+  return true;
+}
+
+function withCspOnly(res: Response, opts: RewriteOptions): Response {
+  const headers = new Headers(res.headers);
+  if (!addCsp(headers, opts)) return res;
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }
 
 function addBanner(rewriter: HTMLRewriter, html: string, flushAtEnd: Array<() => string>): void {

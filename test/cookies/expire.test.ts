@@ -29,12 +29,16 @@ describe("expiryLines", () => {
       `_ga_ABC123${DEAD}/; Secure; SameSite=Lax`,
       `_ga_ABC123${DEAD}/; Domain=opendatasoft.com; Secure; SameSite=Lax`,
     ]],
-    ["parent skipped on a host outside it", "_ga", { secure: true, host: "data.example.org" }, [
+    // A custom domain's parent follows from the host, not from the platform's parentDomain.
+    ["parent of a host outside parentDomain: derived from the host", "_ga", { secure: true, host: "data.example.org" }, [
       `_ga${DEAD}/; Secure; SameSite=Lax`,
+      `_ga${DEAD}/; Domain=example.org; Secure; SameSite=Lax`,
     ]],
-    ["parent skipped on a look-alike host", "_ga", { secure: true, host: "evilopendatasoft.com" }, [
+    ["look-alike host: never the platform's parent, its own name", "_ga", { secure: true, host: "evilopendatasoft.com" }, [
       `_ga${DEAD}/; Secure; SameSite=Lax`,
+      `_ga${DEAD}/; Domain=evilopendatasoft.com; Secure; SameSite=Lax`,
     ]],
+    ["one-label host: no parent", "_ga", { secure: false, host: "localhost" }, [`_ga${DEAD}/; SameSite=Lax`]],
     ["parent kept on the parent itself, host upper-case", "_ga", { secure: true, host: "OpenDataSoft.com" }, [
       `_ga${DEAD}/; Secure; SameSite=Lax`,
       `_ga${DEAD}/; Domain=opendatasoft.com; Secure; SameSite=Lax`,
@@ -84,8 +88,25 @@ describe("expiryLines", () => {
     expect(lines).toEqual([`_gid${DEAD}/; SameSite=Lax`, `_gid${DEAD}/; Domain=opendatasoft.com; SameSite=Lax`]);
   });
 
-  it("skips parent lines when the policy has no parentDomain", () => {
+  it("derives the parent from the host when the policy has no parentDomain", () => {
     const policy = makePolicy({ parentDomain: undefined });
+    const lines = expiryLines([{ name: "_ga", reason: "no-consent", classification: policy.classify("_ga") }], policy, HTTPS);
+    expect(lines).toEqual([`_ga${DEAD}/; Secure; SameSite=Lax`, `_ga${DEAD}/; Domain=opendatasoft.com; Secure; SameSite=Lax`]);
+  });
+
+  it("uses a host's declared parent domain, and each host its own", () => {
+    const policy = makePolicy({
+      hosts: ["maia.opendatasoft.com", "portal.data.example.org", "data.other.example"],
+      parentDomains: { "portal.data.example.org": "example.org" },
+    });
+    const ga = (host: string) => expiryLines([{ name: "_ga", reason: "no-consent", classification: policy.classify("_ga") }], policy, { secure: true, host });
+    expect(ga("portal.data.example.org")).toEqual([`_ga${DEAD}/; Secure; SameSite=Lax`, `_ga${DEAD}/; Domain=example.org; Secure; SameSite=Lax`]);
+    expect(ga("data.other.example")).toEqual([`_ga${DEAD}/; Secure; SameSite=Lax`, `_ga${DEAD}/; Domain=other.example; Secure; SameSite=Lax`]);
+    expect(ga("maia.opendatasoft.com")[1]).toBe(`_ga${DEAD}/; Domain=opendatasoft.com; Secure; SameSite=Lax`);
+  });
+
+  it("never writes a declared parent the host is not under (validation bypassed)", () => {
+    const policy = makePolicy({ parentDomains: { "maia.opendatasoft.com": "evil.example" } });
     const lines = expiryLines([{ name: "_ga", reason: "no-consent", classification: policy.classify("_ga") }], policy, HTTPS);
     expect(lines).toEqual([`_ga${DEAD}/; Secure; SameSite=Lax`]);
   });
@@ -101,7 +122,7 @@ describe("expiryLines", () => {
 
   it("skips declared paths and domains that are unsafe to write", () => {
     const policy = makePolicy({
-      parentDomain: "opendatasoft.com; HttpOnly",
+      parentDomains: { "maia.opendatasoft.com": "opendatasoft.com; HttpOnly" },
       services: [{
         id: "x", consentKey: "x", category: "marketing", provider: "x", function: "x", purpose: "x",
         cookies: [{ name: "xid", duration: "1d", paths: ["/", "relative", "/a;b", "/a b", "/ok"], domains: ["host", "parent", "Example.COM\r\nX: y"] }],

@@ -1,7 +1,7 @@
 // Keeps policies/policy.schema.json (for editors) and src/policy/validate.ts (the build check) in step.
 import { describe, expect, it } from "vitest";
 import schema from "../../policies/policy.schema.json";
-import { CATEGORIES, CSP_MODES } from "../../src/policy/types";
+import { CATEGORIES, CSP_MODES, POLICY_MODES } from "../../src/policy/types";
 import * as v from "../../src/policy/validate";
 
 type Node = Record<string, any>;
@@ -51,6 +51,7 @@ describe("policy.schema.json", () => {
     expect(schema.properties.revision.pattern).toBe(v.REVISION_PATTERN);
     expect(schema.properties.necessarySources.items.pattern).toBe(v.SOURCE_PATTERN);
     expect(schema.properties.csp.enum).toEqual([...CSP_MODES]);
+    expect(schema.properties.mode.enum).toEqual([...POLICY_MODES]);
     expect(Object.keys(defs.localizedText.oneOf[1].properties)).toEqual(["en", "fr"]);
   });
 
