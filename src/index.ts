@@ -8,6 +8,7 @@ import type { AppEnv } from "./app-env";
 import { indexConsentPolicy } from "./consent/consent-index";
 import { cookieValues } from "./cookies/cookie-header";
 import { CSP_REPORT_PATH, handleCspReport, reportSample, sampleReport } from "./csp";
+import { cookieInventory, seeOriginSetCookies } from "./inventory";
 import { cookiesRoutes, cookiesTrailingSlash } from "./pages";
 import { chooseLang } from "./pages/i18n";
 import { POLICIES } from "./policy";
@@ -36,6 +37,8 @@ app.use(async function tenant(c, next) {
   await next();
 });
 
+app.use(cookieInventory(POLICIES.byId));
+
 // Never proxied: the origin never sees the reports, and a report cannot reach it.
 app.all(CSP_REPORT_PATH, (c) => handleCspReport(c.req.raw, { tenant: c.var.policy.id, log: logRecord }));
 app.route("/cookies", cookiesRoutes);
@@ -49,6 +52,7 @@ app.all("*", async function proxy(c) {
     timeoutMs: config.timeoutMs,
     bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
     log: logRecord,
+    onOriginSetCookies: seeOriginSetCookies,
   });
   const banner = !consent.explicit && consent.source !== "gpc" && policy.banner?.enabled !== false;
   // The language and the return path only matter to the banner.

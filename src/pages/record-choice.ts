@@ -8,7 +8,7 @@ import { cookieValues } from "../cookies/cookie-header";
 import type { Lang } from "../policy/types";
 import { policyHash } from "../proof/policy-hash";
 import { browserFamily, buildConsentRecord, choiceVia, type ChoiceAction, type ChoicePlace } from "../proof/record";
-import { inBackground, storeOf } from "../store";
+import { inBackground, storeOf, waitUntilOf } from "../store";
 import { chooseLang } from "./i18n";
 import { optionalConsentKeys } from "./view";
 
@@ -48,14 +48,4 @@ export function recordChoice(c: Context<AppEnv>, choice: ChoiceMade): void {
     async () => store.saveRecord(buildConsentRecord({ ...input, policySha256: await policyHash(policy) })),
     { what: "consent record", tenant: policy.id, id: choice.id },
   );
-}
-
-/** The request's waitUntil; undefined outside a worker invocation (hono's app.request in unit tests). */
-export function waitUntilOf(c: Context): ((p: Promise<unknown>) => void) | undefined {
-  try {
-    const ctx = c.executionCtx;
-    return (p) => ctx.waitUntil(p);
-  } catch {
-    return undefined;
-  }
 }

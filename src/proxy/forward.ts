@@ -26,6 +26,8 @@ export interface ForwardOptions {
   bodyIdleTimeoutMs?: number;
   /** Called with the structured record of what was stripped (the worker logs it). */
   log?: (record: object) => void;
+  /** Called with the origin's Set-Cookie lines, when there are any, before the decision (the cookie inventory). */
+  onOriginSetCookies?: (tenant: string, lines: readonly string[]) => void;
 }
 
 export async function forwardToOrigin(request: Request, ctx: ExchangeContext, options: ForwardOptions): Promise<Response> {
@@ -63,7 +65,9 @@ export async function forwardToOrigin(request: Request, ctx: ExchangeContext, op
     return errorPage(504, `The portal did not answer within ${Math.round(options.timeoutMs / 1000)} s. Please try again.`);
   }
 
-  const response = decideResponse(upstream.headers.getSetCookie(), decision, ctx);
+  const originSetCookies = upstream.headers.getSetCookie();
+  if (originSetCookies.length > 0) options.onOriginSetCookies?.(ctx.policy.id, originSetCookies);
+  const response = decideResponse(originSetCookies, decision, ctx);
   // Report-only: the origin's Set-Cookie lines stay as they are (the decision is only logged).
   const unchanged = response.unchanged || reportOnly;
   const record = stripLog(ctx, decision, response, { method: request.method, path: url.pathname, status: upstream.status });

@@ -90,3 +90,13 @@ export function inBackground(waitUntil: ((p: Promise<unknown>) => void) | undefi
     });
   waitUntil?.(done);
 }
+
+/** The invocation's waitUntil; undefined outside one (hono's app.request in unit tests). */
+export function waitUntilOf(c: { readonly executionCtx: { waitUntil(p: Promise<unknown>): void } }): ((p: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (p) => ctx.waitUntil(p);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The cookie inventory of this isolate and its flush to D1: the request path only counts
+ * (CookieTally, in memory); when a flush is due, one batch goes to the store through
+ * `waitUntil`. `cookieInventory` is the worker's middleware (after the tenant is known);
+ * `seeOriginSetCookies` is for the proxy; `recordBlockedHosts` for the CSP report endpoint.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../app-env";
+import type { CompiledPolicy } from "../policy/types";
+import { inBackground, storeOf, waitUntilOf } from "../store";
+import { inventoryRows } from "./classify";
+import { CookieTally } from "./tally";
+
+export { CookieTally, DEFAULT_TALLY_OPTIONS, OVERFLOW_NAME, type TallyOptions } from "./tally";
+
+let tally: CookieTally | undefined;
+
+/** The isolate's tally, made on first use with INVENTORY_FLUSH_SECONDS (default 60). */
+export function inventoryTally(env: { INVENTORY_FLUSH_SECONDS?: string } | undefined): CookieTally {
+  if (!tally) {
+    const raw = env?.INVENTORY_FLUSH_SECONDS;
+    const seconds = raw === undefined || raw.trim() === "" ? NaN : Number(raw);
+    const flushEveryMs = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 60_000;
+    tally = new CookieTally({ flushEveryMs, minGapMs: Math.min(5_000, flushEveryMs) });
+  }
+  return tally;
+}
+
+/** Counts the origin's Set-Cookie names of one response (ForwardOptions.onOriginSetCookies). */
+export function seeOriginSetCookies(tenant: string, lines: readonly string[]): void {
+  if (lines.length > 0) inventoryTally(undefined).seeSetCookies(tenant, lines, Date.now());
+}
+
+/**
+ * Counts the visitor's cookie names, runs the route, then flushes when due. Mount after the
+ * middleware that sets c.var.policy and c.var.cookies.
+ */
+export function cookieInventory(policyOf: (tenant: string) => CompiledPolicy | undefined): MiddlewareHandler<AppEnv> {
+  return async function cookieInventory(c, next) {
+    const t = inventoryTally(c.env);
+    t.seeRequestCookies(c.var.policy.id, c.var.cookies, Date.now());
+    await next();
+    const now = Date.now();
+    if (t.due(now)) flushInventoryIfDue({ env: c.env, waitUntil: waitUntilOf(c), policyOf }, now);
+  };
+}
+
+export interface FlushContext {
+  env: (Env & { INVENTORY_FLUSH_SECONDS?: string }) | undefined;
+  waitUntil: ((p: Promise<unknown>) => void) | undefined;
+  policyOf: (tenant: string) => CompiledPolicy | undefined;
+}
+
+/** Sends what the tally counted to D1 when a flush is due; without a DB binding the counts are dropped. */
+export function flushInventoryIfDue(ctx: FlushContext, now: number): void {
+  const t = inventoryTally(ctx.env);
+  if (!t.due(now)) return;
+  const entries = t.drain(now);
+  const store = storeOf(ctx.env);
+  if (!store || entries.length === 0) return;
+  inBackground(ctx.waitUntil, () => store.addInventory(inventoryRows(entries, ctx.policyOf)), { what: "cookie inventory" });
+}
+
+/**
+ * For the CSP report endpoint: count the hosts a browser reported blocked on a tenant's page,
+ * and flush if due. Hosts are lower-cased; the caller passes hosts, not URLs.
+ */
+export function recordBlockedHosts(ctx: FlushContext, tenant: string, hosts: Iterable<string>, now = Date.now()): void {
+  const t = inventoryTally(ctx.env);
+  for (const host of hosts) if (host) t.seeBlockedHost(tenant, host, now);
+  flushInventoryIfDue(ctx, now);
+}
