@@ -46,13 +46,22 @@ async function ready(url: string, child: ChildProcess, deadline: number): Promis
   throw new Error(`wrangler dev did not answer on ${url}`);
 }
 
-export async function startStack(options: { protocol: "http" | "https"; devTenant?: string; vars?: Record<string, string> }): Promise<Stack> {
+export interface StackOptions {
+  protocol: "http" | "https";
+  devTenant?: string;
+  vars?: Record<string, string>;
+  /** wrangler dev's state directory (its local D1 among others); default .wrangler/state. */
+  persistTo?: string;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
   const origin = await startOrigin({ port: 0, fixtures: true });
   const port = await freePort();
   const inspector = await freePort();
   const vars = { ORIGIN: origin.url as string, ...(options.devTenant ? { DEV_TENANT: options.devTenant } : {}), ...options.vars };
   const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--local-protocol", options.protocol];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  if (options.persistTo) args.push("--persist-to", options.persistTo);
   let output = "";
   const child = spawn("npx", args, {
     env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
