@@ -8,7 +8,7 @@ import type { AppEnv } from "./app-env";
 import { indexConsentPolicy } from "./consent/consent-index";
 import { cookieValues } from "./cookies/cookie-header";
 import { CSP_REPORT_PATH, handleCspReport, reportSample, sampleReport } from "./csp";
-import { cookieInventory, seeOriginSetCookies } from "./inventory";
+import { cookieInventory, seeBlockedHost, seeOriginSetCookies } from "./inventory";
 import { cookiesRoutes, cookiesTrailingSlash } from "./pages";
 import { chooseLang } from "./pages/i18n";
 import { POLICIES } from "./policy";
@@ -40,7 +40,16 @@ app.use(async function tenant(c, next) {
 app.use(cookieInventory(POLICIES.byId));
 
 // Never proxied: the origin never sees the reports, and a report cannot reach it.
-app.all(CSP_REPORT_PATH, (c) => handleCspReport(c.req.raw, { tenant: c.var.policy.id, log: logRecord }));
+// Each blocked host joins the cookie inventory (source "csp").
+app.all(CSP_REPORT_PATH, (c) =>
+  handleCspReport(c.req.raw, {
+    tenant: c.var.policy.id,
+    log: (v) => {
+      logRecord(v);
+      seeBlockedHost(v.tenant, v.blockedHost);
+    },
+  }),
+);
 app.route("/cookies", cookiesRoutes);
 app.all("/cookies/", cookiesTrailingSlash);
 

@@ -2,7 +2,7 @@
  * The cookie inventory of this isolate and its flush to D1: the request path only counts
  * (CookieTally, in memory); when a flush is due, one batch goes to the store through
  * `waitUntil`. `cookieInventory` is the worker's middleware (after the tenant is known);
- * `seeOriginSetCookies` is for the proxy; `recordBlockedHosts` for the CSP report endpoint.
+ * `seeOriginSetCookies` is for the proxy; `seeBlockedHost` for the CSP report endpoint.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
@@ -61,12 +61,14 @@ export function flushInventoryIfDue(ctx: FlushContext, now: number): void {
   inBackground(ctx.waitUntil, () => store.addInventory(inventoryRows(entries, ctx.policyOf)), { what: "cookie inventory" });
 }
 
+/** A hostname as CSP reports give it (no keyword such as `inline`, `eval`, `data`, `unknown`). */
+const HOST = /^(?=.{1,253}$)[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d{1,5})?$/;
+
 /**
- * For the CSP report endpoint: count the hosts a browser reported blocked on a tenant's page,
- * and flush if due. Hosts are lower-cased; the caller passes hosts, not URLs.
+ * Counts a host the browser's CSP blocked on a tenant's page (from the CSP report endpoint);
+ * keywords are not hosts and are left out. The middleware around the route flushes when due.
  */
-export function recordBlockedHosts(ctx: FlushContext, tenant: string, hosts: Iterable<string>, now = Date.now()): void {
-  const t = inventoryTally(ctx.env);
-  for (const host of hosts) if (host) t.seeBlockedHost(tenant, host, now);
-  flushInventoryIfDue(ctx, now);
+export function seeBlockedHost(tenant: string, host: string): void {
+  const h = host.toLowerCase();
+  if (HOST.test(h)) inventoryTally(undefined).seeBlockedHost(tenant, h, Date.now());
 }

@@ -64,6 +64,27 @@ describe("cookie inventory", () => {
     expect(later.last_seen).toBeGreaterThanOrEqual(first.last_seen as number);
   });
 
+  it("counts the hosts a browser's CSP reports as blocked, under their service or as unknown, and no keyword", async () => {
+    const unknownHost = `tracker-${crypto.randomUUID().slice(0, 8)}.example`;
+    const report = (blocked: string, directive = "img-src") =>
+      JSON.stringify({ "csp-report": { "document-uri": `https://${MAIA}/explore`, "blocked-uri": blocked, "violated-directive": directive, disposition: "enforce" } });
+    const send = async (body: string) => {
+      const ctx = createExecutionContext();
+      const req = new Request(`http://${MAIA}/.consent-edge/csp-report`, { method: "POST", headers: { "content-type": "application/csp-report" }, body });
+      const res = await worker.fetch(req, ENV, ctx);
+      await waitOnExecutionContext(ctx);
+      return res.status;
+    };
+    expect(await send(report("https://www.google-analytics.com/g/collect?v=2"))).toBe(204);
+    expect(await send(report(`https://${unknownHost}/pixel.gif`))).toBe(204);
+    expect(await send(report(`https://${unknownHost}/other.gif`))).toBe(204);
+    expect(await send(report("inline", "script-src-elem"))).toBe(204);
+    expect(await row("csp", "www.google-analytics.com")).toMatchObject({ service: "google-analytics", count: 1 });
+    expect(await row("csp", unknownHost)).toMatchObject({ service: null, count: 2 });
+    const { results } = await env.INVENTORY_TEST_DB.prepare("SELECT name FROM cookie_inventory WHERE source = 'csp'").all();
+    expect(results.map((r) => r.name).sort()).toEqual([unknownHost, "www.google-analytics.com"].sort());
+  });
+
   it("never keeps a cookie value", async () => {
     const name = unique("valued");
     await get(respondPath({ setCookies: [`${name}=origin-secret-value`] }), `${name}=visitor-secret-value`);
