@@ -1,4 +1,8 @@
-/** The Hono environment shared by the worker's routes: bindings and the per-request values the core middleware sets. */
+/**
+ * The Hono environment of the routes and middleware this package shares: the per-request values
+ * the core middleware sets, and the bindings they read. No ambient types: any Hono app (a Worker
+ * with its own `Env`) can use these routes, so nothing here names this worker's global `Env`.
+ */
 import type { RequestCookie } from "./cookies/cookie-header";
 import type { Consent } from "./consent/types";
 import type { CompiledPolicy } from "./policy/types";
@@ -16,4 +20,16 @@ export interface RequestState {
   host: string;
 }
 
-export type AppEnv = { Bindings: Env; Variables: RequestState };
+/** The bindings the shared routes read, each optional: without `DB` no consent record is written. */
+export interface ConsentEdgeBindings {
+  /** Consent records and the cookie inventory (src/store/). */
+  DB?: D1Database;
+  /** The key of the trusted consent record. */
+  CONSENT_SECRET?: string;
+}
+
+/** The Hono env the shared routes and middleware need; intersect it with your app's own. */
+export type ConsentEdgeEnv = { Bindings: ConsentEdgeBindings; Variables: RequestState };
+
+/** The routes' env (the /cookies pages, the middleware). The worker itself adds its vars (src/index.ts). */
+export type AppEnv = ConsentEdgeEnv;

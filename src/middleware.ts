@@ -1,38 +1,86 @@
 /**
- * The consent enforcer as a Hono middleware factory, for any Hono app that sets cookies
- * itself or proxies elsewhere:
+ * consent-edge as a library for any Hono app that sets cookies itself or proxies elsewhere,
+ * one call each:
  *
- *   app.use(consentEdge({ policy: POLICIES.byId("maia")! }))
+ *   app.use(consentEdge({ policy }))                    // enforce: cookies both ways, expiry
+ *   app.use(consentBanner({ policy }))                  // the no-JavaScript banner on HTML pages
+ *   app.route("/cookies", cookiesPage({ policy }))      // the policy page and preference form
  *
- * Before the handlers run, the request's Cookie header is cut down to necessary and
- * consented cookies; after them, the response's Set-Cookie lines are filtered the same
- * way and the refused cookies the request carried are expired.
+ * consentEdge cuts the request's Cookie header down to necessary and consented cookies before
+ * the handlers run, filters their Set-Cookie lines after, expires the refused cookies the
+ * request carried, and sets `c.var` (policy, consent, cookies, secure, host; `ConsentEdgeEnv`)
+ * for the handlers, the banner and the pages. The types need no ambient `Env`.
  */
-import type { MiddlewareHandler } from "hono";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
+import type { ConsentEdgeEnv, RequestState } from "./app-env";
+import { cookieValues } from "./cookies/cookie-header";
+import { cookiesRoutes } from "./pages/routes";
+import { chooseLang } from "./pages/i18n";
+import { compilePolicy } from "./policy/compile";
+import type { CompiledPolicy, Lang, TenantPolicy } from "./policy/types";
 import { decideRequest, decideResponse, isReportOnly, stripLog } from "./proxy/enforce";
 import { responseHeaders } from "./proxy/headers";
-import { compilePolicy } from "./policy/compile";
-import type { CompiledPolicy, TenantPolicy } from "./policy/types";
 import { stateFor } from "./request-state";
+import { injectBanner } from "./rewrite";
+
+export type { ConsentEdgeBindings, ConsentEdgeEnv, RequestState } from "./app-env";
+export type { Consent } from "./consent/types";
+export type { CompiledPolicy, Lang, PolicyMode, TenantPolicy } from "./policy/types";
+
+/** One policy for every request, or a function choosing it per request (undefined → 421). */
+export type PolicyOption = TenantPolicy | CompiledPolicy | ((request: Request) => CompiledPolicy | undefined);
 
 export interface ConsentEdgeOptions {
-  /** The policy to enforce: one policy, or a function choosing it per request (undefined → 421). */
-  policy: TenantPolicy | ((request: Request) => CompiledPolicy | undefined);
+  /** The policy to enforce. */
+  policy: PolicyOption;
   /** Receives the structured record of each response that stripped anything. Default: console.log as JSON. */
   log?: (record: object) => void;
 }
 
+export interface CookiesPageOptions {
+  /** The policy shown; used when no consentEdge before it has set `c.var.policy`. */
+  policy: PolicyOption;
+}
+
+export interface ConsentBannerOptions {
+  /** The policy whose banner is shown; used when no consentEdge before it has set `c.var.policy`. */
+  policy: PolicyOption;
+  /** The banner's language; default: `?lang=`, the portal's `django_language` cookie, then Accept-Language. */
+  lang?: Lang | ((c: Context) => Lang);
+  /** Where the banner's own links point: the pages mounted with `cookiesPage` (default "/cookies"). Paths under it get no banner. */
+  cookiesPath?: string;
+}
+
 const DEFAULT_LOG = (record: object) => console.log(JSON.stringify(record));
 
-export function consentEdge(options: ConsentEdgeOptions): MiddlewareHandler {
-  if (!options || !options.policy) throw new TypeError("consentEdge: options.policy is required");
-  const choose: (request: Request) => CompiledPolicy | undefined =
-    typeof options.policy === "function"
-      ? options.policy
-      : (() => {
-          const compiled = "classify" in options.policy ? (options.policy as CompiledPolicy) : compilePolicy(options.policy);
-          return () => compiled;
-        })();
+/** Turns the `policy` option into one function, once, when the factory runs (bad options throw there). */
+function policyChooser(name: string, policy: PolicyOption | undefined): (request: Request) => CompiledPolicy | undefined {
+  if (!policy) throw new TypeError(`${name}: options.policy is required`);
+  if (typeof policy === "function") return policy;
+  const compiled = "classify" in policy && typeof policy.classify === "function" ? policy : compilePolicy(policy);
+  return () => compiled;
+}
+
+/** The request's state: the one a consentEdge before has set, else worked out here. */
+function stateOf(c: Context<ConsentEdgeEnv>, choose: (request: Request) => CompiledPolicy | undefined): RequestState | undefined {
+  if (c.var.policy) return { policy: c.var.policy, consent: c.var.consent, cookies: c.var.cookies, secure: c.var.secure, host: c.var.host };
+  const policy = choose(c.req.raw);
+  if (!policy) return undefined;
+  const state = stateFor(c.req.raw, policy, new URL(c.req.url).hostname);
+  setState(c, state);
+  return state;
+}
+
+function setState(c: Context<ConsentEdgeEnv>, state: RequestState): void {
+  c.set("policy", state.policy);
+  c.set("consent", state.consent);
+  c.set("cookies", state.cookies);
+  c.set("secure", state.secure);
+  c.set("host", state.host);
+}
+
+export function consentEdge(options: ConsentEdgeOptions): MiddlewareHandler<ConsentEdgeEnv> {
+  const choose = policyChooser("consentEdge", options?.policy);
   const log = options.log ?? DEFAULT_LOG;
 
   return async function consentEdge(c, next) {
@@ -40,6 +88,7 @@ export function consentEdge(options: ConsentEdgeOptions): MiddlewareHandler {
     if (!policy) return c.text("This host is not served here.", 421);
     const url = new URL(c.req.url);
     const state = stateFor(c.req.raw, policy, url.hostname);
+    setState(c, state);
     const ctx = { policy, consent: state.consent, secure: state.secure, host: state.host };
     const request = decideRequest(c.req.header("cookie") ?? null, ctx);
     // Report-only: the same decision, logged, and nothing changed.
@@ -66,5 +115,50 @@ export function consentEdge(options: ConsentEdgeOptions): MiddlewareHandler {
     const filtered = new Response(res.body, { status: res.status, statusText: res.statusText, headers: responseHeaders(res.headers, response.setCookies) });
     c.res = undefined;
     c.res = filtered;
+  };
+}
+
+/**
+ * The /cookies policy page (HTML, JSON, Markdown) and preference form, as a sub-app:
+ * `app.route("/cookies", cookiesPage({ policy }))`. Its form posts to /cookies, so mount it there.
+ */
+export function cookiesPage(options: CookiesPageOptions): Hono<ConsentEdgeEnv> {
+  const choose = policyChooser("cookiesPage", options?.policy);
+  const page = new Hono<ConsentEdgeEnv>();
+  page.use(async function cookiesPageState(c, next) {
+    if (!stateOf(c, choose)) return c.text("This host is not served here.", 421);
+    await next();
+  });
+  page.route("/", cookiesRoutes);
+  return page;
+}
+
+/**
+ * Shows the consent banner on HTML responses while the visitor has made no choice (and sends
+ * no Global Privacy Control signal), except under the cookies pages: `app.use(consentBanner({ policy }))`.
+ */
+export function consentBanner(options: ConsentBannerOptions): MiddlewareHandler<ConsentEdgeEnv> {
+  const choose = policyChooser("consentBanner", options?.policy);
+  const cookiesPath = options.cookiesPath ?? "/cookies";
+  const langOf: (c: Context) => Lang =
+    typeof options.lang === "function"
+      ? options.lang
+      : options.lang !== undefined
+        ? ((lang: Lang) => () => lang)(options.lang)
+        : (c) => chooseLang(c.req.query("lang"), cookieValues(c.var.cookies ?? [], "django_language")[0], c.req.header("accept-language"));
+
+  return async function consentBanner(c, next) {
+    await next();
+    const state = stateOf(c, choose);
+    if (!state) return;
+    const url = new URL(c.req.url);
+    const due = !state.consent.explicit && state.consent.source !== "gpc" && state.policy.banner?.enabled !== false && !isReportOnly(state.policy);
+    if (!due || url.pathname === cookiesPath || url.pathname.startsWith(`${cookiesPath}/`)) return;
+    const res = c.res;
+    const out = injectBanner(res, { policy: state.policy, lang: langOf(c), returnPath: url.pathname + url.search });
+    if (out === res) return;
+    // As in consentEdge: clear first, or Hono copies the old Set-Cookie lines onto the new response.
+    c.res = undefined;
+    c.res = out;
   };
 }

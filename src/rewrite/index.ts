@@ -103,6 +103,28 @@ function addCsp(headers: Headers, opts: RewriteOptions): boolean {
   return true;
 }
 
+/**
+ * Only the banner, before `</body>`: for the middleware's `consentBanner`, in apps whose own
+ * markup the enforcer does not rewrite (no blocking, no CSP). The caller decides it is due.
+ */
+export function injectBanner(res: Response, opts: Pick<RewriteOptions, "policy" | "lang" | "returnPath">): Response {
+  if (!res.body || !isHtmlContentType(res.headers.get("content-type"))) return res;
+  const headers = new Headers(res.headers);
+  headers.delete("content-length");
+  const encoding = res.headers.get("content-encoding");
+  const body = isEncoded(encoding) ? decodedBody(res.body, encoding ?? "") : res.body;
+  const rewriter = new HTMLRewriter();
+  const flushAtEnd: Array<() => string> = [];
+  addBanner(rewriter, renderBanner(opts.policy, opts.lang, opts.returnPath), flushAtEnd);
+  rewriter.onDocument({
+    end(end) {
+      const tail = flushAtEnd.map((f) => f()).join("");
+      if (tail) end.append(tail, { html: true });
+    },
+  });
+  return rewriter.transform(new Response(body, { status: res.status, statusText: res.statusText, headers }));
+}
+
 function withCspOnly(res: Response, opts: RewriteOptions): Response {
   const headers = new Headers(res.headers);
   if (!addCsp(headers, opts)) return res;

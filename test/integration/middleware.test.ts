@@ -2,7 +2,8 @@
 // handlers see only consented cookies, and Hono's c.res setter cannot bring stripped lines back.
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { consentEdge } from "../../src/middleware";
+import { consentBanner, consentEdge, cookiesPage, type ConsentEdgeEnv } from "../../src/middleware";
+import { BANNER_ID } from "../../src/rewrite";
 import { POLICIES } from "../../src/policy";
 import { FULL_CONSENT } from "../helpers";
 
@@ -52,5 +53,60 @@ describe("consentEdge middleware", () => {
 
   it("rejects missing options when created", () => {
     expect(() => consentEdge(undefined as never)).toThrow(TypeError);
+  });
+});
+
+describe("cookiesPage and consentBanner: /cookies and the banner in another app, one call each", () => {
+  const maia = POLICIES.byId("maia")!;
+  function siteApp(withEnforcer: boolean) {
+    const app = new Hono();
+    if (withEnforcer) app.use(consentEdge({ policy: maia, log: () => {} }));
+    app.use(consentBanner({ policy: maia }));
+    app.route("/cookies", cookiesPage({ policy: maia }));
+    app.get("/", (c) => c.html("<!doctype html><html><body><h1>My site</h1></body></html>"));
+    app.get("/data.json", (c) => c.json({ ok: true }));
+    return app;
+  }
+
+  it.each([true, false])("serves the policy page and saves a choice (consentEdge before it: %s)", async (withEnforcer) => {
+    const app = siteApp(withEnforcer);
+    const page = await app.request("https://maia.opendatasoft.com/cookies?lang=en");
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<form method="post" action="/cookies">');
+    expect(html).toContain("Google");
+    expect(html).not.toContain(BANNER_ID);
+    const saved = await app.request("https://maia.opendatasoft.com/cookies", {
+      method: "POST",
+      body: "action=refuse&return=%2F",
+      headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin" },
+    });
+    expect(saved.status).toBe(303);
+    expect(saved.headers.getSetCookie().some((l) => l.startsWith("cookies_preferences="))).toBe(true);
+  });
+
+  it("shows the banner on HTML pages until the visitor chooses, never on JSON", async () => {
+    const app = siteApp(true);
+    const first = await (await app.request("https://maia.opendatasoft.com/?x=1")).text();
+    expect(first).toContain(`id="${BANNER_ID}"`);
+    expect(first).toContain('name="return" value="/?x=1"');
+    expect(first.indexOf(BANNER_ID)).toBeLessThan(first.indexOf("</body>"));
+    const chosen = await (await app.request("https://maia.opendatasoft.com/", { headers: { cookie: `cookies_preferences=${FULL_CONSENT}` } })).text();
+    expect(chosen).not.toContain(BANNER_ID);
+    const json = await app.request("https://maia.opendatasoft.com/data.json");
+    expect(await json.json()).toEqual({ ok: true });
+  });
+
+  it("exposes the visitor's consent to handlers through c.var", async () => {
+    const app = new Hono<ConsentEdgeEnv>();
+    app.use(consentEdge({ policy: maia, log: () => {} }));
+    app.get("/", (c) => c.text(`${c.var.policy.id} ${c.var.consent.explicit} ${[...c.var.consent.granted].sort().join(",")}`));
+    const res = await app.request("https://maia.opendatasoft.com/", { headers: { cookie: `cookies_preferences=${FULL_CONSENT}` } });
+    expect(await res.text()).toBe("maia true at,ga,matomo,xiti");
+  });
+
+  it("throws when created without a policy", () => {
+    expect(() => cookiesPage({} as never)).toThrow(/cookiesPage: options.policy is required/);
+    expect(() => consentBanner({} as never)).toThrow(/consentBanner: options.policy is required/);
   });
 });
