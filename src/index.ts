@@ -4,7 +4,7 @@
  * and, for HTML, the script blocking and the banner. The cron trigger runs the retention job.
  */
 import { Hono } from "hono";
-import type { RequestState } from "./app-env";
+import type { WorkerEnv } from "./worker-env";
 import { indexConsentPolicy } from "./consent/consent-index";
 import { cookieValues } from "./cookies/cookie-header";
 import { CSP_REPORT_PATH, handleCspReport, reportSample, sampleReport } from "./csp";
@@ -24,7 +24,7 @@ import { CSP_MODES, type CspMode } from "./policy/types";
 for (const policy of POLICIES.all) indexConsentPolicy(policy);
 
 // The worker's own env: every var of wrangler.toml (the shared routes need only ConsentEdgeEnv).
-const app = new Hono<{ Bindings: Env; Variables: RequestState }>();
+const app = new Hono<WorkerEnv>();
 
 app.use(async function tenant(c, next) {
   const found = resolveTenant(c.req.raw, { registry: POLICIES, devTenant: c.env.DEV_TENANT });

@@ -5,7 +5,7 @@
  * `seeOriginSetCookies` is for the proxy; `seeBlockedHost` for the CSP report endpoint.
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../app-env";
+import type { WorkerEnv } from "../worker-env";
 import type { CompiledPolicy } from "../policy/types";
 import { inBackground, storeOf, waitUntilOf } from "../store";
 import { inventoryRows } from "./classify";
@@ -35,7 +35,7 @@ export function seeOriginSetCookies(tenant: string, lines: readonly string[]): v
  * Counts the visitor's cookie names, runs the route, then flushes when due. Mount after the
  * middleware that sets c.var.policy and c.var.cookies.
  */
-export function cookieInventory(policyOf: (tenant: string) => CompiledPolicy | undefined): MiddlewareHandler<AppEnv> {
+export function cookieInventory(policyOf: (tenant: string) => CompiledPolicy | undefined): MiddlewareHandler<WorkerEnv> {
   return async function cookieInventory(c, next) {
     const t = inventoryTally(c.env);
     t.seeRequestCookies(c.var.policy.id, c.var.cookies, Date.now());
