@@ -75,6 +75,7 @@ app.all("*", async function proxy(c) {
     returnPath: url ? url.pathname + url.search : "/",
     report: sampleReport(reportSample(policy, c.env.CSP_REPORT_SAMPLE)),
     secure,
+    pageUrl: c.req.url,
     cspMode: CSP_MODES.includes(c.env.CSP_MODE as CspMode) ? (c.env.CSP_MODE as CspMode) : undefined,
   });
 });

@@ -14,6 +14,8 @@ export interface FixtureSpec {
   headers?: Array<[string, string]>;
   setCookies?: string[];
   body?: string;
+  /** Raw body bytes, base64 (e.g. a compressed body with its Content-Encoding). */
+  bodyBase64?: string;
 }
 
 function base64url(text: string): string {

@@ -1,93 +1,141 @@
 /**
- * Makes sure HTMLRewriter sees markup, never compressed bytes, whatever the Content-Encoding.
+ * Makes sure HTMLRewriter reads what the browser will decode: every Content-Encoding the
+ * runtime can undo is undone (and the header corrected), every other one is refused before
+ * a byte is sent, and text in an encoding the rewriter cannot parse is transcoded to UTF-8.
  *
- * A Response from fetch() (or one built with the default `encodeBody: "automatic"`) holds the
- * decoded body and keeps its Content-Encoding header, which the runtime applies again on the
- * way out. One built with `encodeBody: "manual"` holds the encoded bytes, and HTMLRewriter
- * would pass them through unread: a way around the blocking. The runtime does not tell which
- * is which, so the first chunk decides: gzip and zlib bytes (RFC 1952 § 2.3.1, RFC 1950 § 2.2)
- * are decompressed; text is taken as decoded; anything else cannot be checked (brotli, zstd:
- * DecompressionStream here knows only gzip and deflate) and the body fails with an error
- * rather than reach the visitor unfiltered.
+ * fetch() here decodes a body by itself only when Content-Encoding is exactly `gzip` or `br`
+ * (lower case, one coding), and keeps the header, so that the runtime encodes again on the way
+ * out. Browsers decode any case and any stack (`GZIP`, `x-gzip`, `deflate`, `gzip, gzip`), and
+ * read `deflate` as zlib (RFC 1950) or, as servers often send it, raw (RFC 1951). Those bodies
+ * arrive encoded: they are decoded layer by layer (last applied, first undone) and sent
+ * without Content-Encoding. DecompressionStream knows gzip, deflate and deflate-raw only.
  */
+import { bomEncoding, metaCharset, type CharsetPlan } from "./document";
 
-export type BodyKind = "gzip" | "deflate" | "text" | "unknown";
+export type CodingPlan =
+  /** Nothing to undo; the header (if any) stays. `sniffGzip`: the runtime decoded it, unless the Response was built with encodeBody "manual" (then the bytes still open with the gzip magic). */
+  | { kind: "plain"; sniffGzip: boolean }
+  /** Encoded layers to undo, in the order applied; the header goes. */
+  | { kind: "decode"; codings: Array<"gzip" | "deflate"> }
+  /** A coding the runtime cannot undo: the page cannot be checked, so it is not sent. */
+  | { kind: "undecodable"; coding: string };
 
-/** What the first bytes of a body are, for a response whose Content-Encoding is not identity. */
-export function sniffBody(head: Uint8Array, contentEncoding: string): BodyKind {
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return "gzip";
-  // Only where deflate is declared: "x^", "H…" could also open a decoded text.
-  if (/deflate/i.test(contentEncoding) && head.length >= 2 && (head[0] & 0x0f) === 8 && (head[0] >> 4) <= 7 && ((head[0] << 8) | head[1]) % 31 === 0) {
-    return "deflate";
+const RUNTIME_DECODED = new Set(["gzip", "br"]);
+
+export function codingPlan(header: string | null): CodingPlan {
+  if (header === null) return { kind: "plain", sniffGzip: false };
+  const trimmed = header.trim();
+  if (RUNTIME_DECODED.has(trimmed)) return { kind: "plain", sniffGzip: trimmed === "gzip" };
+  const codings: Array<"gzip" | "deflate"> = [];
+  for (const raw of trimmed.split(",")) {
+    const c = raw.trim().toLowerCase();
+    if (c === "" || c === "identity") continue;
+    if (c === "gzip" || c === "x-gzip") codings.push("gzip");
+    else if (c === "deflate") codings.push("deflate");
+    else return { kind: "undecodable", coding: c };
   }
-  return looksLikeText(head) ? "text" : "unknown";
+  return codings.length ? { kind: "decode", codings } : { kind: "plain", sniffGzip: false };
+}
+
+/** RFC 1950 § 2.2: CM 8, CINFO ≤ 7, the header a multiple of 31. */
+function isZlibHeader(head: Uint8Array): boolean {
+  return head.length >= 2 && (head[0] & 0x0f) === 8 && head[0] >> 4 <= 7 && ((head[0] << 8) | head[1]) % 31 === 0;
+}
+
+function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
 /**
- * True when the first bytes read as text: no C0 control other than TAB, LF, FF, CR (and
- * ESC, for ISO-2022 pages), and valid UTF-8 or a legacy single-byte encoding. A compressed
- * stream has a control byte in its first 64 bytes with probability above 99.9 %.
+ * The stream's first non-empty chunk, and a stream that yields it and then the rest (piped
+ * natively once the first chunk is handed over). `head` is undefined for an empty body.
  */
-function looksLikeText(head: Uint8Array): boolean {
-  const n = Math.min(head.length, 64);
-  for (let i = 0; i < n; i++) {
-    const b = head[i];
-    if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0c && b !== 0x0d && b !== 0x1b) return false;
-    if (b === 0x7f) return false;
-  }
-  return true;
-}
-
-const IDENTITY = new Set(["", "identity"]);
-
-/** True when the header names an encoding other than identity. */
-export function isEncoded(contentEncoding: string | null): boolean {
-  if (contentEncoding === null) return false;
-  return contentEncoding.split(",").some((c) => !IDENTITY.has(c.trim().toLowerCase()));
-}
-
-/** The body as decoded bytes, streamed: only the first chunk is looked at. */
-export function decodedBody(body: ReadableStream<Uint8Array>, contentEncoding: string): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  let source: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (!source) {
-        let first: ReadableStreamReadResult<Uint8Array>;
-        do first = await reader.read();
-        while (!first.done && first.value.byteLength === 0);
-        if (first.done) return controller.close();
-        const head = first.value;
-        const kind = sniffBody(head, contentEncoding);
-        if (kind === "unknown") {
-          await reader.cancel();
-          return controller.error(new TypeError("consent-edge: encoded HTML body that cannot be decoded here"));
-        }
-        if (kind === "text") {
-          source = reader;
-          return controller.enqueue(head);
-        }
-        const rest = new ReadableStream<Uint8Array>({
-          start(c) {
-            c.enqueue(head);
-          },
-          async pull(c) {
-            const r = await reader.read();
-            if (r.done) c.close();
-            else c.enqueue(r.value);
-          },
-          cancel(reason) {
-            return reader.cancel(reason);
-          },
-        });
-        source = rest.pipeThrough(new DecompressionStream(kind)).getReader();
-      }
-      const r = await source.read();
-      if (r.done) controller.close();
-      else controller.enqueue(r.value);
-    },
-    cancel(reason) {
-      return (source ?? reader).cancel(reason);
-    },
+export async function peek(stream: ReadableStream<Uint8Array>): Promise<{ head: Uint8Array | undefined; stream: ReadableStream<Uint8Array> }> {
+  const reader = stream.getReader();
+  let first: ReadableStreamReadResult<Uint8Array>;
+  do first = await reader.read();
+  while (!first.done && first.value.byteLength === 0);
+  if (first.done) return { head: undefined, stream: new Response(null).body ?? new ReadableStream({ start: (c) => c.close() }) };
+  const head = first.value;
+  // A JavaScript TransformStream: workerd cannot pipe one native transform's output into another's input.
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  (async () => {
+    const writer = writable.getWriter();
+    await writer.write(head);
+    writer.releaseLock();
+    reader.releaseLock();
+    await stream.pipeTo(writable);
+  })().catch((err) => {
+    writable.abort(err).catch(() => {});
+    stream.cancel(err).catch(() => {});
   });
+  return { head, stream: readable };
+}
+
+/** Undoes the content codings of a body (see `codingPlan`). */
+export async function decodeCodings(body: ReadableStream<Uint8Array>, plan: CodingPlan): Promise<ReadableStream<Uint8Array>> {
+  if (plan.kind === "undecodable") throw new TypeError(`consent-edge: cannot decode Content-Encoding ${plan.coding}`);
+  if (plan.kind === "plain") {
+    if (!plan.sniffGzip) return body;
+    const { head, stream } = await peek(body);
+    return head && isGzip(head) ? stream.pipeThrough(new DecompressionStream("gzip")) : stream;
+  }
+  let stream = body;
+  for (let i = plan.codings.length - 1; i >= 0; i--) {
+    if (plan.codings[i] === "gzip") {
+      stream = stream.pipeThrough(new DecompressionStream("gzip"));
+      continue;
+    }
+    const peeked = await peek(stream);
+    if (!peeked.head) return peeked.stream;
+    stream = peeked.stream.pipeThrough(new DecompressionStream(isZlibHeader(peeked.head) ? "deflate" : "deflate-raw"));
+  }
+  return stream;
+}
+
+const UTF8_BOM = new Uint8Array([0xef, 0xbb, 0xbf]);
+
+/** The label HTMLRewriter gets for a plan (known before the first byte, since the rewriter is set up then). */
+export function rewriterLabel(plan: CharsetPlan): string | undefined {
+  return plan.kind === "label" ? plan.encoding : plan.kind === "transcode" ? "utf-8" : undefined;
+}
+
+/**
+ * The decoded body as bytes HTMLRewriter reads the way the browser will (with `rewriterLabel`). A byte order mark wins over every label (as in the browser); text in
+ * UTF-16 or ISO-2022-JP is transcoded to UTF-8 and sent with a UTF-8 BOM, which the browser
+ * then obeys whatever the Content-Type says. Without a usable label, a `<meta>` charset is
+ * honoured as the browser's prescan would; a page that declares nothing but holds ESC bytes
+ * (which an encoding detector may take for ISO-2022-JP) gets a UTF-8 BOM so that no detector runs.
+ */
+export async function textForRewriter(body: ReadableStream<Uint8Array>, plan: CharsetPlan): Promise<ReadableStream<Uint8Array>> {
+  const { head, stream } = await peek(body);
+  if (!head) return stream;
+  const bom = bomEncoding(head);
+  if (bom === "utf-8") return stream;
+  if (bom) return transcode(stream, bom);
+  if (plan.kind === "transcode") return transcode(stream, plan.encoding);
+  if (plan.kind === "label") return stream;
+  const meta = metaCharset(head);
+  if (meta === "iso-2022-jp") return transcode(stream, meta);
+  if (!meta && head.includes(0x1b)) return prefixed(UTF8_BOM, stream);
+  return stream;
+}
+
+function transcode(stream: ReadableStream<Uint8Array>, encoding: string): ReadableStream<Uint8Array> {
+  const text = stream.pipeThrough(new TextDecoderStream(encoding)).pipeThrough(new TextEncoderStream());
+  return prefixed(UTF8_BOM, text);
+}
+
+function prefixed(prefix: Uint8Array, stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  (async () => {
+    const writer = writable.getWriter();
+    await writer.write(prefix.slice());
+    writer.releaseLock();
+    await stream.pipeTo(writable);
+  })().catch((err) => {
+    writable.abort(err).catch(() => {});
+    stream.cancel(err).catch(() => {});
+  });
+  return readable;
 }

@@ -1,27 +1,32 @@
 /**
- * Streams HTML responses through HTMLRewriter to neutralise the scripts, frames, pixels and
- * resource hints of services the visitor has not consented to, and to inject the no-JavaScript
- * consent banner. Other responses, and pages with nothing to change, are returned as they are.
+ * Everything done to a response a browser may render as a document, when some service is not
+ * consented to (or the banner is due): the consent-derived CSP, the header vectors (Link,
+ * Refresh, Speculation-Rules), and for HTML the HTMLRewriter pass. HTML is decoded first
+ * (every Content-Encoding the runtime can undo; UTF-16 and ISO-2022-JP transcoded) and served
+ * as text/html with nosniff, so that what the browser parses is what the rewriter read (XHTML
+ * included: served as HTML, it is parsed as the rewriter parsed it). Documents the rewriter
+ * cannot read (XML, SVG, unknown types a browser would sniff) are served inert. Fully
+ * consented pages, and responses that are not documents, pass untouched.
+ *
+ * With the CSP enforced, the rewriter does only what a CSP cannot: inline code with a
+ * first-party marker, speculation rules, connect-only resource hints, meta refresh, the
+ * banner. Otherwise it runs its full coverage (./full.ts).
  */
 import type { Consent } from "../consent/types";
-import { REPORTING_ENDPOINTS, buildCsp, cspHeaderName } from "../csp";
+import { INERT_CSP, REPORTING_ENDPOINTS, buildCsp, cspHeaderName } from "../csp";
+import { hostAllowList } from "../csp/allow";
 import type { CompiledPolicy, CspMode, Lang } from "../policy/types";
-import { escapeHtml, renderBanner } from "./banner";
-import { decodedBody, isEncoded } from "./decode-body";
-import {
-  type Denial,
-  type PreparedPolicy,
-  decodeAttribute,
-  denialFor,
-  isExecutableScriptType,
-  matchLabels,
-  matchMarkers,
-  matchSrcset,
-  matchUrl,
-  preparePolicy,
-} from "./match";
+import { errorPage } from "../proxy/pages";
+import { renderBanner } from "./banner";
+import { codingPlan, decodeCodings, rewriterLabel, textForRewriter } from "./decode-body";
+import { charsetPlan, classifyContentType, type DocumentType } from "./document";
+import { addFullCoverage } from "./full";
+import { cleanHeaderVectors } from "./header-vectors";
+import { denialFor, matchUrl, preparePolicy } from "./match";
+import { type BlockingContext, addHintsAndRefresh, addScripts } from "./scripts";
 
 export { renderBanner, BANNER_ID, escapeHtml } from "./banner";
+export { INLINE_BUFFER_LIMIT } from "./scripts";
 
 export interface RewriteOptions {
   policy: CompiledPolicy;
@@ -37,6 +42,8 @@ export interface RewriteOptions {
   secure?: boolean;
   /** Overrides the policy's `csp` (the CSP_MODE var). */
   cspMode?: CspMode;
+  /** The URL the visitor asked for (relative Link and Refresh targets resolve against it). */
+  pageUrl?: string;
 }
 
 /** The CSP mode in force for a response; a tenant in report-only mode never enforces one. */
@@ -45,36 +52,56 @@ export function cspModeOf(opts: Pick<RewriteOptions, "policy" | "cspMode">): Csp
   return mode === "enforce" && opts.policy.mode === "report-only" ? "report-only" : mode;
 }
 
-/** Inline `<script>` and `<noscript>` text held back while looking for markers; past it the rest streams unchanged. */
-export const INLINE_BUFFER_LIMIT = 64 * 1024;
-
-const HTML_TYPES = new Set(["text/html", "application/xhtml+xml"]);
-const HINT_RELS = new Set(["preconnect", "dns-prefetch", "preload", "prefetch", "modulepreload", "prerender"]);
-
 /** True for text/html and application/xhtml+xml, whatever the parameters (RFC 9110 § 8.3.1). */
 export function isHtmlContentType(contentType: string | null): boolean {
-  if (!contentType) return false;
-  return HTML_TYPES.has(contentType.split(";", 1)[0].trim().toLowerCase());
+  return contentType !== null && classifyContentType(contentType).kind === "html";
 }
 
+const DEFAULT_PAGE = "https://same-origin.invalid/";
+
 export function rewriteHtml(res: Response, opts: RewriteOptions): Response {
-  if (!res.body || !isHtmlContentType(res.headers.get("content-type"))) return res;
-  // Report-only rollout: the page goes out as the origin wrote it (no blocking, no banner); the
-  // CSP, as Content-Security-Policy-Report-Only, has browsers report what it would block.
-  if (opts.policy.mode === "report-only") return withCspOnly(res, opts);
+  if (!res.body) return res;
+  // Report-only rollout (the policy's `mode`): the page goes out as the origin wrote it (no
+  // blocking, no banner); the CSP, as Content-Security-Policy-Report-Only, has browsers report what it would block.
+  if (opts.policy.mode === "report-only") return isHtmlContentType(res.headers.get("content-type")) ? withCspOnly(res, opts) : res;
   const prepared = preparePolicy(opts.policy);
   const denial = denialFor(prepared, opts.consent);
   if (denial.empty && !opts.banner) return res;
+  const type = classifyContentType(res.headers.get("content-type"));
+  if (type.kind === "other") {
+    if (!type.normalised) return res;
+    const headers = new Headers(res.headers);
+    headers.set("content-type", type.normalised);
+    headers.set("x-content-type-options", "nosniff");
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+  }
 
   const headers = new Headers(res.headers);
+  const pageUrl = opts.pageUrl ?? DEFAULT_PAGE;
+  const selfHost = new URL(pageUrl).hostname;
+  const allow = hostAllowList(opts.policy, opts.consent, selfHost);
+  if (!denial.empty) cleanHeaderVectors(headers, { pageUrl, allow, blocked: (u) => matchUrl(u, denial.blockers) });
+  const charset = type.kind === "html" ? charsetPlan(type.charset) : undefined;
+  if (type.kind !== "html" || charset?.kind === "replacement") return inert(res, headers, type.kind === "html" ? { kind: "sniff" } : type);
+
+  const coding = codingPlan(res.headers.get("content-encoding"));
+  if (coding.kind === "undecodable") return undecodable(headers, coding.coding);
+  if (coding.kind === "decode") headers.delete("content-encoding");
   headers.delete("content-length");
-  addCsp(headers, opts);
-  const encoding = res.headers.get("content-encoding");
-  const body = isEncoded(encoding) ? decodedBody(res.body, encoding ?? "") : res.body;
+  headers.set("content-type", charset!.kind === "label" ? `text/html; charset=${charset!.encoding}` : charset!.kind === "transcode" ? "text/html; charset=utf-8" : "text/html");
+  headers.set("x-content-type-options", "nosniff");
+  if (!denial.empty) addCsp(headers, opts);
 
   const rewriter = new HTMLRewriter();
   const flushAtEnd: Array<() => string> = [];
-  if (!denial.empty) addBlocking(rewriter, prepared, denial, flushAtEnd);
+  if (!denial.empty) {
+    const full = cspModeOf(opts) !== "enforce";
+    const ctx: BlockingContext = { p: prepared, d: denial, full, selfHost, allow, flushAtEnd };
+    // The element-wide pass first, so that the script handler sees the attributes it left.
+    if (full) addFullCoverage(rewriter, ctx);
+    else addHintsAndRefresh(rewriter, ctx);
+    addScripts(rewriter, ctx);
+  }
   if (opts.banner) addBanner(rewriter, renderBanner(opts.policy, opts.lang, opts.returnPath), flushAtEnd);
   if (flushAtEnd.length) {
     rewriter.onDocument({
@@ -84,7 +111,36 @@ export function rewriteHtml(res: Response, opts: RewriteOptions): Response {
       },
     });
   }
-  return rewriter.transform(new Response(body, { status: res.status, statusText: res.statusText, headers }));
+
+  // Decoding looks at the first bytes: the rewriter reads a stream that is filled once they are known.
+  const input = new TransformStream<Uint8Array, Uint8Array>();
+  const label = rewriterLabel(charset!);
+  const transformed = rewriter.transform(new Response(input.readable, { headers: { "content-type": label ? `text/html; charset=${label}` : "text/html" } }));
+  const source = res.body;
+  (async () => {
+    const text = await textForRewriter(await decodeCodings(source, coding), charset!);
+    await text.pipeTo(input.writable);
+  })().catch((err) => {
+    input.writable.abort(err).catch(() => {});
+    source.cancel(err).catch(() => {});
+  });
+  return new Response(transformed.body, { status: res.status, statusText: res.statusText, headers });
+}
+
+/** A document the rewriter cannot read, sent so that nothing in it runs (INERT_CSP, nosniff; a sniffed type becomes text/plain). */
+function inert(res: Response, headers: Headers, type: DocumentType): Response {
+  headers.set("x-content-type-options", "nosniff");
+  if (type.kind === "sniff") headers.set("content-type", "text/plain");
+  else if (type.normalised) headers.set("content-type", type.normalised);
+  headers.append("content-security-policy", INERT_CSP);
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+}
+
+/** A page in a Content-Encoding that cannot be decoded here: not sent (its cookies, already decided, are). */
+function undecodable(headers: Headers, coding: string): Response {
+  const page = errorPage(502, `The portal sent this page in an encoding (${coding.slice(0, 40)}) that cannot be checked here.`);
+  for (const line of headers.getSetCookie()) page.headers.append("set-cookie", line);
+  return page;
 }
 
 /**
@@ -148,162 +204,4 @@ function addBanner(rewriter: HTMLRewriter, html: string, flushAtEnd: Array<() =>
     injected = true;
     return html;
   });
-}
-
-interface InlineScript {
-  attrs: string[][];
-  buf: string;
-  lower: string;
-  flushed: boolean;
-}
-
-/**
- * Blocks by URL, marker and data-* label. `flushAtEnd` is given for the page itself and
- * omitted for a `<noscript>` fragment, where inline scripts cannot run and noscripts cannot nest.
- */
-function addBlocking(
-  rewriter: HTMLRewriter,
-  p: PreparedPolicy,
-  d: Denial,
-  flushAtEnd?: Array<() => string>,
-): void {
-  const labelOf = (e: Element): string | undefined =>
-    e.hasAttribute("data-service") || e.hasAttribute("data-category")
-      ? matchLabels(e.getAttribute("data-service"), e.getAttribute("data-category"), p, d)
-      : undefined;
-  const urlOf = (e: Element, name: string): string | undefined => {
-    const v = e.getAttribute(name);
-    return v === null ? undefined : matchUrl(v, d.blockers);
-  };
-
-  const frameOrImage = {
-    element(e: Element) {
-      const srcset = e.getAttribute("srcset");
-      const id = labelOf(e) ?? urlOf(e, "src") ?? (srcset !== null ? matchSrcset(srcset, d.blockers) : undefined);
-      if (!id) return;
-      moveAttribute(e, "src", "data-blocked-src");
-      moveAttribute(e, "srcset", "data-blocked-srcset");
-      e.setAttribute("data-consent-blocked", id);
-    },
-  };
-  rewriter.on("iframe", frameOrImage).on("img", frameOrImage);
-
-  rewriter.on("link", {
-    element(e) {
-      // Decoded first, as the browser reads it: `rel="pre&#108;oad"` is a preload.
-      const rel = decodeAttribute(e.getAttribute("rel") ?? "").toLowerCase().split(/\s+/);
-      const id = labelOf(e) ?? (rel.some((r) => HINT_RELS.has(r)) ? urlOf(e, "href") : undefined);
-      if (!id) return;
-      moveAttribute(e, "href", "data-blocked-href");
-      moveAttribute(e, "imagesrcset", "data-blocked-imagesrcset");
-      e.setAttribute("data-consent-blocked", id);
-    },
-  });
-
-  const inline = flushAtEnd !== undefined && d.markerBlockers.length > 0;
-  let pending: InlineScript | undefined;
-  rewriter.on("script", {
-    element(e) {
-      const type = e.getAttribute("type");
-      // Already inert (`type="text/plain"`, JSON, templates): left as it is.
-      if (!isExecutableScriptType(type)) return;
-      const src = e.getAttribute("src");
-      const id = labelOf(e) ?? (src !== null ? matchUrl(src, d.blockers) : undefined);
-      if (id) {
-        e.setAttribute("type", "text/plain");
-        e.setAttribute("data-consent-blocked", id);
-        if (type !== null) e.setAttribute("data-original-type", type);
-        return;
-      }
-      // With a src the inline text is never run (HTML § 4.12.1).
-      if (src !== null || !inline) return;
-      // The start tag is written out again once the text is known, blocked or as it was.
-      const s: InlineScript = { attrs: [...e.attributes], buf: "", lower: "", flushed: false };
-      pending = s;
-      e.removeAndKeepContent();
-      e.onEndTag((end) => {
-        if (!s.flushed) end.before(flushInline(s, undefined), { html: true });
-        end.before("</script>", { html: true });
-        if (pending === s) pending = undefined;
-      });
-    },
-    text(t) {
-      const s = pending;
-      if (!s || s.flushed) return;
-      const from = Math.max(0, s.lower.length - d.maxMarkerLength + 1);
-      s.buf += t.text;
-      s.lower += t.text.toLowerCase();
-      const id = matchMarkers(s.lower, d.markerBlockers, from);
-      if (id || t.lastInTextNode || s.buf.length > INLINE_BUFFER_LIMIT) {
-        t.replace(flushInline(s, id), { html: true });
-      } else {
-        t.remove();
-      }
-    },
-  });
-
-  if (!flushAtEnd) return;
-  flushAtEnd.push(() => (pending && !pending.flushed ? flushInline(pending, undefined) : ""));
-
-  // With scripting on, noscript content is raw text to the parser (HTML § 13.2.6.4.4), so its
-  // img/iframe are found by rewriting the buffered text as a fragment of its own.
-  let ns = { buf: "", passthrough: false };
-  rewriter.on("noscript", {
-    element() {
-      ns = { buf: "", passthrough: false };
-    },
-    async text(t) {
-      if (ns.passthrough) return;
-      ns.buf += t.text;
-      if (!t.lastInTextNode) {
-        if (ns.buf.length > INLINE_BUFFER_LIMIT) {
-          ns.passthrough = true;
-          t.replace(ns.buf, { html: true });
-        } else {
-          t.remove();
-        }
-        return;
-      }
-      const fragment = ns.buf;
-      ns.buf = "";
-      const rewritten = new HTMLRewriter();
-      addBlocking(rewritten, p, d);
-      const out = await rewritten
-        .transform(new Response(fragment, { headers: { "content-type": "text/html" } }))
-        .text();
-      t.replace(out, { html: true });
-    },
-  });
-}
-
-function flushInline(s: InlineScript, blockedBy: string | undefined): string {
-  s.flushed = true;
-  return startTag(s.attrs, blockedBy) + s.buf;
-}
-
-/** A `<script>` start tag from HTMLRewriter's raw attribute values, neutralised when `blockedBy` is set. */
-function startTag(attrs: string[][], blockedBy: string | undefined): string {
-  let tag = "<script";
-  if (blockedBy) tag += ` type="text/plain" data-consent-blocked="${escapeHtml(blockedBy)}"`;
-  for (const [name, value] of attrs) {
-    // A name with quotes or "<" is a parse error the browser would have read differently: dropped.
-    if (/["'<>=/\s]/.test(name)) continue;
-    if (blockedBy && name === "type") tag += ` data-original-type="${quote(value)}"`;
-    else if (!(blockedBy && (name === "data-consent-blocked" || name === "data-original-type"))) {
-      tag += ` ${name}="${quote(value)}"`;
-    }
-  }
-  return tag + ">";
-}
-
-/** Raw attribute values keep their character references; only the delimiter needs escaping. */
-function quote(raw: string): string {
-  return raw.replace(/"/g, "&quot;");
-}
-
-function moveAttribute(e: Element, from: string, to: string): void {
-  const v = e.getAttribute(from);
-  if (v === null) return;
-  e.setAttribute(to, v);
-  e.removeAttribute(from);
 }

@@ -187,10 +187,16 @@ describe("what is left alone", () => {
     const html = wrap(
       `<script>var a = "<b>"; if (a < 2) {}</script><script src="/app.js" defer></script>` +
         `<img src="https://tiles.example.com/1.png" data-category="shoes"><iframe src="/embed" data-service="youtube"></iframe>` +
-        `<link rel="preconnect" href="https://fonts.example.com"><link rel="stylesheet" href="https://www.googletagmanager.com/x.css">` +
+        `<link rel="preconnect" href="https://cdn.example.net"><link rel="stylesheet" href="https://fonts.example.com/x.css">` +
         `<noscript><img src="/nojs.png"></noscript>`,
     );
     expect(await rewrite(html)).toBe(html);
+  });
+
+  it("drops connect-only hints to hosts the CSP's allow-list does not name (they bypass CSP), and tracker stylesheets", async () => {
+    const out = await rewrite(wrap(`<link rel="preconnect" href="https://fonts.example.com"><link rel="stylesheet" href="https://www.googletagmanager.com/x.css">`));
+    expect(out).toContain(`<link rel="preconnect" data-blocked-href="https://fonts.example.com" data-consent-blocked="undeclared-host">`);
+    expect(out).toContain(`<link rel="stylesheet" data-blocked-href="https://www.googletagmanager.com/x.css" data-consent-blocked="ga">`);
   });
 
   it("never blocks a necessary service's hosts", async () => {
@@ -234,17 +240,22 @@ describe("inline markers split across chunks", () => {
     expect(await rewrite(chunked(page, 3), { consent: consentOf("matomo") })).toBe(page);
   });
 
-  it("streams an inline script longer than the buffer limit, unblocked", async () => {
+  it("neutralises an inline script longer than the buffer limit: it cannot be inspected, so it is not left live", async () => {
     const big = `<script>var s = "${"x".repeat(70 * 1024)}";</script>`;
     const html = wrap(big);
-    expect(await rewrite(chunked(html, 4096))).toBe(html);
+    for (const cspMode of ["off", "enforce"] as const) {
+      const out = await rewrite(chunked(html, 4096), { cspMode });
+      expect(out).toBe(html.replace("<script>", `<script type="text/plain" data-consent-blocked="too-long">`));
+    }
+    // With consent for everything nothing is inspected, and the script runs.
+    expect(await rewrite(chunked(html, 4096), { consent: consentOf(...ALL_KEYS) })).toBe(html);
   });
 
-  it("blocks a long inline script whose marker comes within the limit", async () => {
+  it("keeps a long inline script's text whole, inert", async () => {
     const big = `<script>gtag('js');var s = "${"x".repeat(70 * 1024)}";</script>`;
     const out = await rewrite(chunked(wrap(big), 4096));
-    expect(out).toContain(`<script type="text/plain" data-consent-blocked="ga">gtag('js');var s`);
-    expect(out.length).toBe(wrap(big).length + ` type="text/plain" data-consent-blocked="ga"`.length);
+    expect(out).toContain(`<script type="text/plain" data-consent-blocked="too-long">gtag('js');var s`);
+    expect(out.length).toBe(wrap(big).length + ` type="text/plain" data-consent-blocked="too-long"`.length);
   });
 });
 

@@ -51,9 +51,13 @@ export function options(over: Partial<RewriteOptions> = {}): RewriteOptions {
   return { policy: POLICY, consent: consentOf(), lang: "en", banner: false, returnPath: "/", ...over };
 }
 
-/** Rewrites `html` and returns the resulting page text. */
+/**
+ * Rewrites `html` and returns the resulting page text. By default with no CSP (`cspMode: "off"`),
+ * so that the rewriter's own full coverage is what is tested; pass `cspMode: "enforce"` for the
+ * minimal path that runs under an enforced CSP.
+ */
 export async function rewrite(html: string | ReadableStream<Uint8Array>, over: Partial<RewriteOptions> = {}): Promise<string> {
-  return rewriteHtml(htmlResponse(html), options(over)).text();
+  return rewriteHtml(htmlResponse(html), options({ cspMode: "off", ...over })).text();
 }
 
 /** A body emitting `text` in pieces of `size` bytes, one per pull. */

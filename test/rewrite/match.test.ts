@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sniffBody, isEncoded } from "../../src/rewrite/decode-body";
+import { codingPlan } from "../../src/rewrite/decode-body";
 import {
   decodeAttribute,
   denialFor,
@@ -89,14 +89,16 @@ describe("small pure helpers", () => {
     }
   });
 
-  it("sniffs encoded bodies", () => {
-    expect(sniffBody(new Uint8Array([0x1f, 0x8b, 8]), "gzip")).toBe("gzip");
-    expect(sniffBody(new Uint8Array([0x78, 0x9c, 1]), "deflate")).toBe("deflate");
-    expect(sniffBody(new TextEncoder().encode("x^ starts like zlib"), "gzip")).toBe("text");
-    expect(sniffBody(new TextEncoder().encode("\ufeff<!doctype html>"), "br")).toBe("text");
-    expect(sniffBody(new Uint8Array([0x0b, 0x80, 0x00]), "br")).toBe("unknown");
-    expect(isEncoded(null)).toBe(false);
-    expect(isEncoded("identity")).toBe(false);
-    expect(isEncoded("br")).toBe(true);
+  it("plans the decoding of every Content-Encoding browsers read", () => {
+    expect(codingPlan(null)).toEqual({ kind: "plain", sniffGzip: false });
+    expect(codingPlan("gzip")).toEqual({ kind: "plain", sniffGzip: true });
+    expect(codingPlan(" br ")).toEqual({ kind: "plain", sniffGzip: false });
+    expect(codingPlan("identity")).toEqual({ kind: "plain", sniffGzip: false });
+    expect(codingPlan("GZIP")).toEqual({ kind: "decode", codings: ["gzip"] });
+    expect(codingPlan("x-gzip")).toEqual({ kind: "decode", codings: ["gzip"] });
+    expect(codingPlan("Deflate")).toEqual({ kind: "decode", codings: ["deflate"] });
+    expect(codingPlan("deflate, gzip")).toEqual({ kind: "decode", codings: ["deflate", "gzip"] });
+    expect(codingPlan("gzip,identity, gzip")).toEqual({ kind: "decode", codings: ["gzip", "gzip"] });
+    for (const c of ["zstd", "compress", "gzip, br", "bogus", "br, gzip"]) expect(codingPlan(c).kind, c).toBe("undecodable");
   });
 });
