@@ -33,7 +33,7 @@ async function page(headers: Array<[string, string]>, body: Uint8Array | string,
   const spec = typeof body === "string" ? { headers, body } : { headers, bodyBase64: b64(body) };
   const res = await call(respondPath(spec), init);
   const bytes = new Uint8Array(await res.arrayBuffer());
-  return { res, bytes, text: new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes) };
+  return { res, bytes, text: new TextDecoder("utf-8", { ignoreBOM: true, fatal: false }).decode(bytes) };
 }
 
 describe("content types a browser renders as a document", () => {
