@@ -18,8 +18,8 @@ import { hostAllowList } from "../csp/allow";
 import type { CompiledPolicy, CspMode, Lang } from "../policy/types";
 import { errorPage } from "../proxy/pages";
 import { renderBanner } from "./banner";
-import { codingPlan, decodeCodings, rewriterLabel, textForRewriter } from "./decode-body";
-import { charsetPlan, classifyContentType, type DocumentType } from "./document";
+import { type CodingPlan, codingPlan, decodeCodings, rewriterLabel, textForRewriter } from "./decode-body";
+import { type CharsetPlan, charsetPlan, classifyContentType, type DocumentType } from "./document";
 import { addFullCoverage } from "./full";
 import { cleanHeaderVectors } from "./header-vectors";
 import { denialFor, matchUrl, preparePolicy } from "./match";
@@ -112,19 +112,23 @@ export function rewriteHtml(res: Response, opts: RewriteOptions): Response {
     });
   }
 
-  // Decoding looks at the first bytes: the rewriter reads a stream that is filled once they are known.
+  return transformed(res, headers, rewriter, coding, charset!);
+}
+
+/** `res` through `rewriter`, decoded first. Decoding looks at the first bytes: the rewriter reads a stream filled once they are known. */
+function transformed(res: Response, headers: Headers, rewriter: HTMLRewriter, coding: CodingPlan, charset: CharsetPlan): Response {
   const input = new TransformStream<Uint8Array, Uint8Array>();
-  const label = rewriterLabel(charset!);
-  const transformed = rewriter.transform(new Response(input.readable, { headers: { "content-type": label ? `text/html; charset=${label}` : "text/html" } }));
-  const source = res.body;
+  const label = rewriterLabel(charset);
+  const out = rewriter.transform(new Response(input.readable, { headers: { "content-type": label ? `text/html; charset=${label}` : "text/html" } }));
+  const source = res.body!;
   (async () => {
-    const text = await textForRewriter(await decodeCodings(source, coding), charset!);
+    const text = await textForRewriter(await decodeCodings(source, coding), charset);
     await text.pipeTo(input.writable);
   })().catch((err) => {
     input.writable.abort(err).catch(() => {});
     source.cancel(err).catch(() => {});
   });
-  return new Response(transformed.body, { status: res.status, statusText: res.statusText, headers });
+  return new Response(out.body, { status: res.status, statusText: res.statusText, headers });
 }
 
 /** A document the rewriter cannot read, sent so that nothing in it runs (INERT_CSP, nosniff; a sniffed type becomes text/plain). */
@@ -164,11 +168,15 @@ function addCsp(headers: Headers, opts: RewriteOptions): boolean {
  * markup the enforcer does not rewrite (no blocking, no CSP). The caller decides it is due.
  */
 export function injectBanner(res: Response, opts: Pick<RewriteOptions, "policy" | "lang" | "returnPath">): Response {
-  if (!res.body || !isHtmlContentType(res.headers.get("content-type"))) return res;
+  if (!res.body) return res;
+  const type = classifyContentType(res.headers.get("content-type"));
+  const charset = type.kind === "html" ? charsetPlan(type.charset) : undefined;
+  const coding = codingPlan(res.headers.get("content-encoding"));
+  // Only pages the rewriter can read get a banner; anything else passes as it is.
+  if (!charset || charset.kind === "replacement" || coding.kind === "undecodable") return res;
   const headers = new Headers(res.headers);
   headers.delete("content-length");
-  const encoding = res.headers.get("content-encoding");
-  const body = isEncoded(encoding) ? decodedBody(res.body, encoding ?? "") : res.body;
+  if (coding.kind === "decode") headers.delete("content-encoding");
   const rewriter = new HTMLRewriter();
   const flushAtEnd: Array<() => string> = [];
   addBanner(rewriter, renderBanner(opts.policy, opts.lang, opts.returnPath), flushAtEnd);
@@ -178,7 +186,7 @@ export function injectBanner(res: Response, opts: Pick<RewriteOptions, "policy" 
       if (tail) end.append(tail, { html: true });
     },
   });
-  return rewriter.transform(new Response(body, { status: res.status, statusText: res.statusText, headers }));
+  return transformed(res, headers, rewriter, coding, charset);
 }
 
 function withCspOnly(res: Response, opts: RewriteOptions): Response {
