@@ -30,6 +30,9 @@ export const UI = {
     colon: ": ",
     allowed: "allowed",
     refused: "refused",
+    back: "Back to the page you came from",
+    home: "Portal home",
+    scrollHint: "Scroll sideways to see the whole table.",
   },
   fr: {
     yourChoices: "Vos choix",
@@ -58,6 +61,9 @@ export const UI = {
     colon: " : ",
     allowed: "autorisé",
     refused: "refusé",
+    back: "Retour à la page précédente",
+    home: "Accueil du portail",
+    scrollHint: "Faites défiler horizontalement pour voir tout le tableau.",
   },
 } as const satisfies Record<Lang, Record<string, string | ((arg: string) => string)>>;
 

@@ -23,8 +23,18 @@ legend{font-weight:600;padding:0 .25rem}
 .switch{display:flex;align-items:center;gap:.5rem;margin:.4rem 0}
 input[type=checkbox]{width:1.25rem;height:1.25rem;accent-color:#1b1b1b}
 :focus-visible{outline:3px solid #0b57d0;outline-offset:3px}
-.table-scroll{overflow-x:auto;margin:.5rem 0 1.5rem}
+nav.back{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;padding:.75rem 0 0}
+nav.back a{color:#0b57d0;padding:.25rem 0}
+.table-scroll{overflow-x:auto;margin:.5rem 0 1.5rem;max-width:100%}
+.scroll-hint{display:none;font-size:.9rem;color:#555;margin:.25rem 0}
 table{border-collapse:collapse;width:100%}
+@media (max-width:40rem){
+th,td{padding:.3rem .35rem;font-size:.92rem}
+td{overflow-wrap:anywhere}
+td code{white-space:normal;overflow-wrap:anywhere}
+.scroll-hint{display:block}
+.actions button{flex:1 1 10rem;min-width:0}
+}
 caption{text-align:left;font-weight:600;padding:.25rem 0;max-width:calc(100vw - 2.5rem)}
 th,td{border:1px solid #999;padding:.4rem .5rem;text-align:left;vertical-align:top}
 thead th{background:#eee}
@@ -38,6 +48,8 @@ export interface PageOptions {
   nonce: string;
   /** The already-validated same-host path the form returns to. */
   returnTo: string;
+  /** The already-validated same-host page the visitor came from, for the back link; none when unknown. */
+  backTo?: string;
 }
 
 function statusText(view: PolicyView, t: UiStrings): string {
@@ -163,6 +175,7 @@ const CategoryTable: FC<{ cat: CategoryView; t: UiStrings }> = ({ cat, t }) => (
       // A narrow screen scrolls the table, not the page; the region is focusable so the
       // keyboard can scroll it too.
       <div class="table-scroll" role="region" aria-label={t.tableCaption(cat.name)} tabindex={0}>
+        <p class="scroll-hint">{t.scrollHint}</p>
         <table>
           <caption>{t.tableCaption(cat.name)}</caption>
           <thead>
@@ -210,6 +223,14 @@ const Page: FC<{ view: PolicyView; options: PageOptions }> = ({ view, options })
       </head>
       <body>
         <main>
+          <nav class="back" aria-label={t.home}>
+            {options.backTo !== undefined && (
+              <a href={options.backTo} rel="prev">
+                ← {t.back}
+              </a>
+            )}
+            <a href="/">{t.home}</a>
+          </nav>
           <h1>{view.title}</h1>
           <Choices view={view} t={t} returnTo={options.returnTo} />
           {view.sections.map((sec) => (

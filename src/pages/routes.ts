@@ -71,8 +71,11 @@ function showPolicy(c: Context<AppEnv>): Response {
   }
   const nonce = newNonce();
   setSecurityHeaders(c, nonce);
-  const returnTo = safeReturnPath(c.req.query("return")) ?? DEFAULT_RETURN;
-  return c.html(renderPolicyPage(view, { nonce, returnTo }));
+  const from = safeReturnPath(c.req.query("return"));
+  const returnTo = from ?? DEFAULT_RETURN;
+  // The way back: where the visitor came from (the banner's link says); the home link is always there.
+  const backTo = from && from !== "/cookies" && !from.startsWith("/cookies?") ? from : undefined;
+  return c.html(renderPolicyPage(view, { nonce, returnTo, backTo }));
 }
 
 const sameOrigin = csrf();

@@ -12,10 +12,16 @@ export const BANNER_ID = "consent-edge-banner";
 export { escapeHtml };
 
 // Both buttons share one class: refusing is exactly as prominent as accepting (CNIL, 2020 guidelines § 31).
+// On touch screens a page wider than the screen widens the layout viewport that `position:fixed`
+// is laid out in (Chromium: to the visual viewport at minimum scale), so `bottom:0` lands below
+// the visible area and the width past its right edge. There the banner is placed and sized in
+// viewport units instead, which stay the screen's (the initial containing block): its top at
+// the bottom of the small viewport (URL bar shown), lifted by its own height.
 const CSS =
-  `#${BANNER_ID}{position:fixed;left:0;right:0;bottom:0;z-index:2147483647;box-sizing:border-box;` +
-  `padding:1em;background:#fff;color:#111;border-top:2px solid #111;font:16px/1.4 system-ui,sans-serif}` +
-  `#${BANNER_ID} p{margin:0 0 .75em}#${BANNER_ID} form{display:inline}` +
+  `#${BANNER_ID}{position:fixed;left:0;right:0;bottom:0;z-index:2147483647;box-sizing:border-box;max-width:100vw;` +
+  `padding:1em;background:#fff;color:#111;border-top:2px solid #111;font:16px/1.4 system-ui,sans-serif;overflow-wrap:break-word}` +
+  `@media (hover:none),(pointer:coarse){#${BANNER_ID}{right:auto;bottom:auto;width:100vw;top:100vh;top:100svh;transform:translateY(-100%);max-height:60vh;max-height:60svh;overflow-y:auto}}` +
+  `#${BANNER_ID} p{margin:0 0 .75em}#${BANNER_ID} form{display:inline-flex;flex-wrap:wrap;max-width:100%}` +
   `#${BANNER_ID} button{margin:0 .5em .5em 0;padding:.5em 1.25em;font:inherit;font-weight:600;` +
   `color:#fff;background:#1a4d8f;border:2px solid #1a4d8f;border-radius:4px;cursor:pointer}` +
   `#${BANNER_ID} button:focus-visible,#${BANNER_ID} a:focus-visible{outline:3px solid #f90;outline-offset:2px}` +
@@ -40,7 +46,8 @@ export function renderBanner(policy: CompiledPolicy, lang: Lang, returnPath: str
     `<button type="submit" name="action" value="accept">${escapeHtml(s.accept)}</button>` +
     `<button type="submit" name="action" value="refuse">${escapeHtml(s.refuse)}</button>` +
     `</form>` +
-    `<a href="/cookies">${escapeHtml(s.more)}</a>` +
+    // The page names where the visitor was, so it can link back there.
+    `<a href="/cookies?return=${escapeHtml(encodeURIComponent(returnPath))}">${escapeHtml(s.more)}</a>` +
     `</div>`
   );
 }

@@ -132,19 +132,22 @@ describe("the /cookies flow in Chromium, JavaScript on", () => {
     expect(await jar(context)).toEqual(sorted(NECESSARY, ["cookies_preferences"]));
   });
 
-  it("keyboard focus runs accept, refuse, each switch, save, in that order", async () => {
-    await page.goto(`${base}/cookies`);
+  it("keyboard focus runs back, home, accept, refuse, each switch, save, in that order", async () => {
+    await page.goto(`${base}/cookies?return=%2Fexplore`);
     const order: string[] = [];
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < 9; i++) {
       await page.keyboard.press("Tab");
       order.push(
         await page.evaluate(() => {
-          const el = document.activeElement as HTMLInputElement | HTMLButtonElement | null;
-          return el ? `${el.tagName.toLowerCase()}:${el.name}=${el.value}` : "none";
+          const el = document.activeElement as HTMLInputElement | HTMLButtonElement | HTMLAnchorElement | null;
+          if (el instanceof HTMLAnchorElement) return `a:${el.getAttribute("href")}`;
+          return el ? `${el.tagName.toLowerCase()}:${(el as HTMLInputElement).name}=${(el as HTMLInputElement).value}` : "none";
         }),
       );
     }
     expect(order).toEqual([
+      "a:/explore",
+      "a:/",
       "button:action=accept",
       "button:action=refuse",
       "input:ga=on",

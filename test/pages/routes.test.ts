@@ -349,3 +349,24 @@ describe("re-consent across policy revisions", () => {
     expect(await json(`${CONSENT_COOKIE}=${banner}`)).toEqual({ explicit: true, source: "cookie", granted: ["ga"] });
   });
 });
+
+describe("the way back from /cookies", () => {
+  it.each([
+    ["/explore?q=air", `<a href="/explore?q=air" rel="prev">`],
+    ["//evil.example/x", null],
+    ["https://evil.example/", null],
+    ["/cookies", null],
+  ])("return=%s", async (value, link) => {
+    const html = await (await get({}, `${HTTPS}?return=${encodeURIComponent(value)}`)).text();
+    expect(html).toContain('<a href="/">Portal home</a>');
+    if (link) expect(html).toContain(link);
+    else expect(html).not.toContain('rel="prev"');
+    expect(html).not.toContain("evil.example");
+  });
+
+  it("says that a table scrolls sideways on narrow screens", async () => {
+    const html = await (await get()).text();
+    expect(html).toContain('<p class="scroll-hint">Scroll sideways to see the whole table.</p>');
+    expect(html).toMatch(/@media \(max-width:40rem\)\{[^}]*\}[^@]*\.scroll-hint\{display:block\}/);
+  });
+});

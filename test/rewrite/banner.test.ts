@@ -13,7 +13,7 @@ describe("banner", () => {
     expect(out).toContain(`<form method="post" action="/cookies"><input type="hidden" name="return" value="/explore/" />`);
     expect(out).toContain(`<button type="submit" name="action" value="accept">Accept all</button>`);
     expect(out).toContain(`<button type="submit" name="action" value="refuse">Refuse all</button>`);
-    expect(out).toContain(`<a href="/cookies">`);
+    expect(out).toContain(`<a href="/cookies?return=%2Fexplore%2F">`);
     expect(out).not.toMatch(/<script|\son[a-z]+=/i);
   });
 
