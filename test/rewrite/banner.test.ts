@@ -35,6 +35,8 @@ describe("banner", () => {
   it("escapes the return path", async () => {
     const out = await rewrite(PAGE, { banner: true, returnPath: `/a?q="><script>alert(1)</script>&x='y` });
     expect(out).toContain(`value="/a?q=&#34;&#62;&#60;script&#62;alert(1)&#60;/script&#62;&#38;x=&#39;y"`);
+    // The policy link carries it too, percent-encoded: nothing of it can close the attribute.
+    expect(out).toContain(`<a href="/cookies?return=%2Fa%3Fq%3D%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E%26x%3D&#39;y">`);
     expect(out).not.toContain("<script>");
   });
 
