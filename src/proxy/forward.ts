@@ -4,7 +4,7 @@
  * lines decided by the tenant policy. Failures of the world become 502/504 pages.
  */
 import { errorPage } from "./pages";
-import { decideRequest, decideResponse, isReportOnly, stripLog, type ExchangeContext } from "./enforce";
+import { decideRequest, decideResponse, isReportOnly, stripLog, type ExchangeContext, type StripLog } from "./enforce";
 import { editResponseHeaders, forwardRequestHeaders, needsHopByHopEdit, rewriteLocation } from "./headers";
 import { withIdleTimeout } from "./idle-timeout";
 
@@ -24,10 +24,12 @@ export interface ForwardOptions {
    * chunk through JavaScript, which cost two thirds of the throughput of large bodies here.
    */
   bodyIdleTimeoutMs?: number;
-  /** Called with the structured record of what was stripped (the worker logs it). */
+  /** Called with structured records of failures of the world (the worker logs them). */
   log?: (record: object) => void;
   /** Called with the origin's Set-Cookie lines, when there are any, before the decision (the cookie inventory). */
   onOriginSetCookies?: (tenant: string, lines: readonly string[]) => void;
+  /** Called with the record of each exchange that stripped or expired a cookie; default `log`. */
+  onStrip?: (record: StripLog) => void;
 }
 
 export async function forwardToOrigin(request: Request, ctx: ExchangeContext, options: ForwardOptions): Promise<Response> {
@@ -71,7 +73,7 @@ export async function forwardToOrigin(request: Request, ctx: ExchangeContext, op
   // Report-only: the origin's Set-Cookie lines stay as they are (the decision is only logged).
   const unchanged = response.unchanged || reportOnly;
   const record = stripLog(ctx, decision, response, { method: request.method, path: url.pathname, status: upstream.status });
-  if (record) options.log?.(record);
+  if (record) (options.onStrip ?? options.log)?.(record);
 
   const location = upstream.headers.get("location");
   const visitorLocation = location ? rewriteLocation(location, options.origin, `${ctx.secure ? "https" : "http"}://${url.host}`) : null;

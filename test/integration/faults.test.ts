@@ -4,7 +4,8 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
-import { call, respondPath } from "../helpers";
+import { ISOLATE_STRIP_TALLY } from "../../src/proxy/exchange-log";
+import { MAIA, call, respondPath } from "../helpers";
 
 describe("origin faults", () => {
   it("answers 502 when the origin refuses connections", async () => {
@@ -33,38 +34,57 @@ describe("origin faults", () => {
 });
 
 describe("logging", () => {
-  it("writes one structured line naming the stripped cookies and why", async () => {
+  // The worker module imported here is the one these tests call, so its tally is this one.
+  const visit = (path: string, init?: RequestInit) => worker.fetch(new Request(`http://${MAIA}${path}`, init), env, createExecutionContext());
+
+  it("counts stripped and expired cookies per isolate, naming them and why, without a line per response", async () => {
+    ISOLATE_STRIP_TALLY.take(Date.now());
     const spy = vi.spyOn(console, "log");
     try {
-      const res = await call(respondPath({ setCookies: ["_ga=1; Path=/", "mystery=2; Path=/", "csrftoken=t; Path=/"] }), {
-        headers: { cookie: "_gid=1" },
-      });
-      await res.arrayBuffer();
-      const lines = spy.mock.calls.map((args) => String(args[0])).filter((l) => l.includes("consent-edge"));
-      expect(lines).toHaveLength(1);
-      const record = JSON.parse(lines[0]);
-      expect(record.tenant).toBe("maia");
-      expect(record.stripped).toEqual(
+      for (let i = 0; i < 3; i++) {
+        const res = await visit(respondPath({ setCookies: ["_ga=1; Path=/", "mystery=2; Path=/", "csrftoken=t; Path=/"] }), { headers: { cookie: "_gid=1" } });
+        await res.arrayBuffer();
+      }
+      expect(spy.mock.calls.filter((args) => String(args[0]).includes("cookies stripped"))).toEqual([]);
+      const window = ISOLATE_STRIP_TALLY.take(Date.now())!;
+      expect(window.exchanges).toBe(3);
+      expect(window.rows).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ name: "_ga", reason: "no-consent" }),
-          expect.objectContaining({ name: "mystery", reason: "unknown" }),
+          expect.objectContaining({ tenant: "maia", source: "origin", name: "_ga", reason: "no-consent", count: 3 }),
+          expect.objectContaining({ tenant: "maia", source: "origin", name: "mystery", reason: "unknown", count: 3 }),
+          expect.objectContaining({ tenant: "maia", source: "visitor", name: "_gid", reason: "expired", count: 3 }),
         ]),
       );
-      expect(record.expired).toEqual(["_gid"]);
-      expect(lines[0]).not.toContain("csrftoken");
+      expect(JSON.stringify(window)).not.toContain("csrftoken");
     } finally {
       spy.mockRestore();
     }
   });
 
-  it("writes nothing when nothing was stripped", async () => {
+  it("writes the window as one structured line on the first exchange after it is over", async () => {
+    ISOLATE_STRIP_TALLY.take(Date.now());
     const spy = vi.spyOn(console, "log");
+    vi.useFakeTimers({ toFake: ["Date"] });
     try {
-      const res = await call(respondPath({ setCookies: ["csrftoken=t; Path=/"] }));
-      await res.arrayBuffer();
-      expect(spy.mock.calls.filter((args) => String(args[0]).includes("consent-edge"))).toEqual([]);
+      const strip = respondPath({ setCookies: ["_ga=1; Path=/"] });
+      await (await visit(strip)).arrayBuffer();
+      vi.setSystemTime(Date.now() + 61_000);
+      await (await visit(strip)).arrayBuffer();
+      const lines = spy.mock.calls.map((args) => String(args[0])).filter((l) => l.includes("cookies stripped"));
+      expect(lines).toHaveLength(1);
+      const line = JSON.parse(lines[0]);
+      expect(line.exchanges).toBe(1);
+      expect(line.rows).toEqual([expect.objectContaining({ tenant: "maia", name: "_ga", count: 1 })]);
     } finally {
+      vi.useRealTimers();
       spy.mockRestore();
     }
+  });
+
+  it("counts nothing when nothing was stripped", async () => {
+    ISOLATE_STRIP_TALLY.take(Date.now());
+    const res = await visit(respondPath({ setCookies: ["csrftoken=t; Path=/"] }));
+    await res.arrayBuffer();
+    expect(ISOLATE_STRIP_TALLY.take(Date.now())).toBeUndefined();
   });
 });
