@@ -121,7 +121,7 @@ const P99_TARGET = 1.5;
 // Baselines run between the cases they are compared with, so drift hits both.
 const ROUND_ORDER = ["a", "b", "c", "b", "d", "b", "r", "b", "M", "m", "M", "B", "e", "B", "A", "f", "A"];
 
-async function benchThroughput(ports) {
+async function benchThroughput(ports, workerdPid) {
   const consent = {};
   for (const action of ["accept", "refuse"]) {
     try {
@@ -156,11 +156,13 @@ async function benchThroughput(ports) {
         connections: OPTS.connections,
         durationMs: OPTS.seconds * 1000,
         warmupMs: OPTS.warmupSeconds * 1000,
+        // The origin is another process: only consent-edge and pass-through runs measure workerd.
+        cpuNs: c.port === ports.origin ? undefined : () => procs.cpuNsOf(workerdPid),
       });
       r.round = round;
       runs[id].push(r);
       log(
-        `[${++n}/${total}] round ${round + 1} (${id}) ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms` +
+        `[${++n}/${total}] round ${round + 1} (${id}) ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, workerd ${fmt(r.cpuUsPerRequest, 0)} µs CPU/req` +
           (r.errors ? `, ${r.errors} errors (${r.firstError})` : ""),
       );
       if (r.errors > 0.01 * (r.requests + r.errors)) broken.push(`case (${id}) round ${round + 1}: ${r.errors} errors (${r.firstError})`);
@@ -177,6 +179,7 @@ async function benchThroughput(ports) {
       rps: median(rs.map((r) => r.rps)),
       p50Ms: median(rs.map((r) => r.p50Ms)),
       p99Ms: median(rs.map((r) => r.p99Ms)),
+      cpuUs: median(rs.map((r) => r.cpuUsPerRequest)),
       errors: rs.reduce((s, r) => s + r.errors, 0),
     };
   }
@@ -186,7 +189,7 @@ async function benchThroughput(ports) {
   const ratios = {};
   for (const [id, c] of Object.entries(cases)) {
     if (!c.base) continue;
-    const per = { rps: [], extraUs: [], p99: [], p99Ms: [], baseP99Ms: [] };
+    const per = { rps: [], extraUs: [], extraCpuUs: [], p99: [], p99Ms: [], baseP99Ms: [] };
     for (let round = 0; round < OPTS.rounds; round++) {
       const x = runs[id].filter((r) => r.round === round);
       const b = runs[c.base].filter((r) => r.round === round);
@@ -197,6 +200,7 @@ async function benchThroughput(ports) {
       const bp = median(b.map((r) => r.p99Ms));
       per.rps.push(xr / br);
       per.extraUs.push(1e6 / xr - 1e6 / br);
+      per.extraCpuUs.push(median(x.map((r) => r.cpuUsPerRequest)) - median(b.map((r) => r.cpuUsPerRequest)));
       per.p99.push(xp / bp);
       per.p99Ms.push(xp);
       per.baseP99Ms.push(bp);
@@ -207,6 +211,7 @@ async function benchThroughput(ports) {
       target: c.target,
       rps: median(per.rps),
       extraUs: median(per.extraUs),
+      extraCpuUs: median(per.extraCpuUs),
       p99: median(per.p99),
       p99Ms: median(per.p99Ms),
       baseP99Ms: median(per.baseP99Ms),
@@ -226,7 +231,10 @@ function targetRows(r) {
     rows.push({ target, measured, status: met === undefined ? "n/a" : met ? "met" : "missed", note });
   for (const [id, x] of Object.entries(r.throughput?.ratios ?? {})) {
     const vs = `(${id}) / (${caseName(x.base)})`;
-    const extra = Number.isFinite(x.extraUs) ? `${x.extraUs >= 0 ? "+" : ""}${fmt(x.extraUs, 0)} µs per request` : "";
+    const signed = (v) => `${v >= 0 ? "+" : ""}${fmt(v, 0)} µs`;
+    const extra =
+      (Number.isFinite(x.extraUs) ? `${signed(x.extraUs)} per request (1/throughput)` : "") +
+      (Number.isFinite(x.extraCpuUs) ? `; ${signed(x.extraCpuUs)} workerd CPU per request` : "");
     add(`${x.row}: throughput ${vs} ≥ ${x.target}`, fmt(x.rps, 3), Number.isFinite(x.rps) ? x.rps >= x.target : undefined, extra);
     add(`${x.row}: p99 ${vs} ≤ ${P99_TARGET}×`, `${fmt(x.p99, 2)}×`, Number.isFinite(x.p99) ? x.p99 <= P99_TARGET : undefined, `${fmt(x.p99Ms)} ms vs ${fmt(x.baseP99Ms)} ms`);
   }
@@ -262,9 +270,9 @@ function renderMarkdown(r, rows) {
     ...rows.map((x) => `| ${x.target} | ${x.measured} | ${x.status} | ${x.note.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`),
   ];
   if (r.throughput) {
-    lines.push("", "| case | what | req/s (median) | p50 ms | p99 ms | runs | errors |", "|---|---|---|---|---|---|---|");
+    lines.push("", "| case | what | req/s (median) | p50 ms | p99 ms | workerd CPU µs/req | runs | errors |", "|---|---|---|---|---|---|---|---|");
     for (const [id, s] of Object.entries(r.throughput.summary))
-      lines.push(`| ${caseName(id)} | ${s.label}${s.verified ? "" : " (failed its check, not timed)"} | ${fmt(s.rps, 0)} | ${fmt(s.p50Ms)} | ${fmt(s.p99Ms)} | ${s.runs} | ${s.errors} |`);
+      lines.push(`| ${caseName(id)} | ${s.label}${s.verified ? "" : " (failed its check, not timed)"} | ${fmt(s.rps, 0)} | ${fmt(s.p50Ms)} | ${fmt(s.p99Ms)} | ${fmt(s.cpuUs, 0)} | ${s.runs} | ${s.errors} |`);
   }
   if (r.bundle?.modules?.length) {
     lines.push(
@@ -338,7 +346,7 @@ async function main() {
         else log(`${key}: ${fmt(x.seconds, 1)} s, workerd RSS ${fmt(mb(x.rssBefore), 1)} → peak ${fmt(mb(x.rssPeak), 1)} MB`);
       }
     }
-    if (only.has("throughput")) report.throughput = await benchThroughput(ports);
+    if (only.has("throughput")) report.throughput = await benchThroughput(ports, workerd.pid);
     if (workerd.exitCode !== null) broken.push(`workerd exited (${workerd.exitCode}) during the run; see ${workerdLog}`);
     await procs.stopAll();
   } else if (needWorker) {

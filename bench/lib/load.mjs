@@ -61,8 +61,9 @@ export function request({ port, path, method = "GET", headers = {}, agent, keepB
 /**
  * Runs `connections` closed loops against 127.0.0.1:port for `durationMs` after `warmupMs`.
  * Only status 200 counts as a success; anything else is an error and is not timed.
+ * `cpuNs` (optional): reads the server's CPU time, taken around the timed phase for `cpuUsPerRequest`.
  */
-export async function runLoad({ port, path, headers = {}, connections = 50, durationMs = 5000, warmupMs = 1000 }) {
+export async function runLoad({ port, path, headers = {}, connections = 50, durationMs = 5000, warmupMs = 1000, cpuNs }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
   const opts = { port, path, headers, agent };
   async function phase(ms, hist) {
@@ -90,8 +91,11 @@ export async function runLoad({ port, path, headers = {}, connections = 50, dura
   try {
     if (warmupMs > 0) await phase(warmupMs, null);
     const hist = new LatencyHistogram();
+    const cpu0 = cpuNs?.() ?? NaN;
     const r = await phase(durationMs, hist);
+    const cpu1 = cpuNs?.() ?? NaN;
     return {
+      cpuUsPerRequest: (cpu1 - cpu0) / 1000 / (r.ok + r.errors),
       rps: r.ok / r.seconds,
       p50Ms: hist.quantile(0.5) / 1000,
       p99Ms: hist.quantile(0.99) / 1000,

@@ -170,6 +170,23 @@ export async function startWorkerd(configFile, ports, logFile, timeoutMs = 15_00
   return child;
 }
 
+/**
+ * CPU time a process has run, in ns, all its threads (Linux /proc/<pid>/task/<tid>/schedstat,
+ * first field); NaN where unavailable. Unlike throughput, this barely moves with what else the
+ * machine runs: it is the bench's measure of work per request.
+ */
+export function cpuNsOf(pid) {
+  try {
+    let ns = 0;
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ", 1)[0]);
+    }
+    return ns;
+  } catch {
+    return NaN;
+  }
+}
+
 /** VmRSS and VmHWM of a process, in bytes (Linux /proc). */
 export function memoryOf(pid) {
   const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
@@ -220,12 +237,12 @@ function moduleSizes(metafile, gzipTotal) {
  * wrangler.toml's main when given), with esbuild's metafile. Resolves { raw, gzip, files, main,
  * modules } (modules: the size by module group) or { error }.
  */
-export function bundleWorker({ root, outdir, entry }) {
+export function bundleWorker({ root, outdir, entry, minify = true }) {
   fs.rmSync(outdir, { recursive: true, force: true });
   const wrangler = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
   const config = path.join(root, "wrangler.toml");
   const metafile = `${outdir}.meta.json`;
-  const args = [wrangler, "deploy", ...(entry ? [entry] : []), "--config", config, "--dry-run", "--outdir", outdir, "--metafile", metafile];
+  const args = [wrangler, "deploy", ...(entry ? [entry] : []), "--config", config, "--dry-run", "--outdir", outdir, "--metafile", metafile, ...(minify ? [] : ["--minify=false"])];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, {
       cwd: root,
