@@ -71,6 +71,20 @@ describe("forwardToOrigin builds a response only when something changed", () => 
   });
 });
 
+describe("forwardToOrigin's bound on the origin's response headers", () => {
+  it("answers 504 when the headers do not come within the bound", async () => {
+    const res = await forwardToOrigin(visit("/__fixture/hang-headers"), ctx, { ...options, timeoutMs: 300 });
+    expect(res.status).toBe(504);
+    expect(await res.text()).toContain("504");
+  });
+
+  it("does not cut a body JavaScript reads after the bound has passed (the bound is never the fetch's signal)", async () => {
+    const res = await forwardToOrigin(visit("/__fixture/stream?bytes=1000000&chunk=1000"), ctx, { ...options, timeoutMs: 200 });
+    await scheduler.wait(500);
+    expect((await res.arrayBuffer()).byteLength).toBe(1_000_000);
+  });
+});
+
 describe("forwardToOrigin request headers", () => {
   it("never lets a Connection token remove the headers the proxy sets, and sends the filtered Cookie", async () => {
     const res = await forwardToOrigin(
