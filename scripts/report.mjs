@@ -129,11 +129,15 @@ function runWrangler(opts, sql) {
 }
 
 // ---------------------------------------------------------------- output
+// Names come from visitors and origins: control characters (a terminal escape in a cookie name)
+// are shown as \xNN, never sent to the operator's terminal.
+// eslint-disable-next-line no-control-regex
+const printable = (text) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 const iso = (ms) => (Number.isFinite(ms) ? new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z") : "");
 
 function table(columns, rows) {
   if (rows.length === 0) return "  (none)";
-  const cells = rows.map((r) => columns.map(([key, fmt]) => String(fmt ? fmt(r[key]) : (r[key] ?? ""))));
+  const cells = rows.map((r) => columns.map(([key, fmt]) => printable(String(fmt ? fmt(r[key]) : (r[key] ?? "")))));
   const widths = columns.map(([key], i) => Math.max(key.length, ...cells.map((c) => c[i].length)));
   const line = (vals) => `  ${vals.map((v, i) => v.padEnd(widths[i])).join("  ")}`.trimEnd();
   return [line(columns.map(([key]) => key)), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
@@ -173,7 +177,7 @@ function printRecord(r) {
     ["browser", r.browser],
   ];
   const w = Math.max(...fields.map(([k]) => k.length));
-  console.log(fields.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join("\n"));
+  console.log(fields.map(([k, v]) => `${k.padEnd(w)}  ${printable(String(v))}`).join("\n"));
   console.log(`${"choices".padEnd(w)}  ${Object.entries(r.choices).map(([k, v]) => `${k}=${v ? "granted" : "refused"}`).join(", ")}`);
   if (r.withdrawn.length) console.log(`${"withdrawn".padEnd(w)}  ${r.withdrawn.join(", ")}`);
 }

@@ -65,11 +65,12 @@ beforeAll(async () => {
 
   const accepted = await post("action=accept&from=banner&lang=fr", "navigate");
   expect(accepted.status).toBe(303);
-  const consent = accepted.setCookies.find((l) => l.startsWith("cookies_preferences="))!.split(";")[0];
+  // Every cookie the choice set, as the browser sends them back: the consent among them.
+  const consent = accepted.setCookies.filter((l) => !/;\s*max-age=0\b/i.test(l)).map((l) => l.split(";")[0]).join("; ");
   expect((await post("action=refuse&from=page&lang=en", "cors", consent)).status).toBe(303);
   const sets = respondPath({ setCookies: ["report_probe=1; Path=/", "sessionid=s; Path=/; HttpOnly"] });
   for (let i = 0; i < 2; i++) await (await fetch(`${stack.url}${sets}`)).arrayBuffer();
-  await (await fetch(`${stack.url}/__fixture/echo`, { headers: { cookie: "visitor_probe=v" } })).arrayBuffer();
+  await (await fetch(`${stack.url}/__fixture/echo`, { headers: { cookie: "visitor_probe=v; odd\tname=1" } })).arrayBuffer();
 
   // The writes run after the answers (waitUntil): wait until the report sees all of them.
   const deadline = Date.now() + 60_000;
@@ -101,6 +102,8 @@ describe("npm run report", () => {
     expect(out).toContain("== maia");
     expect(out).toMatch(/^ {2}report_probe +origin +\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ +\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ +2$/m);
     expect(out).toMatch(/^ {2}visitor_probe +visitor +\S+ \S+ +\S+ \S+ +1$/m);
+    // A control character in a name (here a tab) is shown escaped, never sent to the terminal as is.
+    expect(out).toMatch(/^ {2}odd\\x09name +visitor +/m);
     // Declared cookies are not "unknown".
     expect(out).not.toMatch(/^ {2}sessionid /m);
     for (const key of ["at", "ga", "matomo", "xiti"]) expect(out).toMatch(new RegExp(`^  ${DAY} +${key} +1 +1$`, "m"));
@@ -113,6 +116,7 @@ describe("npm run report", () => {
     expect(j.status, j.stderr).toBe(0);
     const maia = JSON.parse(j.stdout).tenants.maia;
     expect(maia.unknownCookies.map((c: { name: string; source: string; count: number }) => [c.name, c.source, c.count]).sort()).toEqual([
+      ["odd\tname", "visitor", 1],
       ["report_probe", "origin", 2],
       ["visitor_probe", "visitor", 1],
     ]);

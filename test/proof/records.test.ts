@@ -47,11 +47,14 @@ async function records(): Promise<Record<string, unknown>[]> {
   return results;
 }
 
-/** The consent cookie pair (name=value) a response sets, for the next request. */
-function consentCookie(res: Response): string {
-  const line = res.headers.getSetCookie().find((l) => /^cookies_preferences=/.test(l));
-  if (!line) throw new Error("no consent cookie in the response");
-  return line.split(";")[0];
+/** The cookies a response sets (name=value, expiries left out), as the browser sends them next: the consent among them. */
+function cookiesSetBy(res: Response): string {
+  const pairs = res.headers
+    .getSetCookie()
+    .filter((l) => !/;\s*max-age=0\b/i.test(l))
+    .map((l) => l.split(";")[0]);
+  if (pairs.length === 0) throw new Error("no cookie in the response");
+  return pairs.join("; ");
 }
 
 beforeEach(async () => {
@@ -107,7 +110,7 @@ describe("consent records", () => {
 
   it("a withdrawal (refusing what was granted) writes one record that names what was withdrawn", async () => {
     const accepted = await post({ mode: "navigate", body: "action=accept&from=banner" });
-    const res = await post({ mode: "navigate", body: "action=refuse&from=page", cookie: consentCookie(accepted) });
+    const res = await post({ mode: "navigate", body: "action=refuse&from=page", cookie: cookiesSetBy(accepted) });
     expect(res.status).toBe(303);
     const rows = await records();
     expect(rows.map((r) => [r.action, r.kind])).toEqual([
