@@ -31,6 +31,9 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
+          // Property tests run thousands of cases: give them room on a slow or shared CI machine
+          // (one took 5.2 s, past vitest's 5 s default, with the machine's load at 10).
+          testTimeout: 30_000,
           exclude: ["test/browser/**", "test/e2e/**", "test/scripts/**"],
           globalSetup: ["test/setup/origin.global.ts"],
           setupFiles: ["test/d1-setup.ts"],
