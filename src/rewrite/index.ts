@@ -195,21 +195,24 @@ function withCspOnly(res: Response, opts: RewriteOptions): Response {
   return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }
 
+/**
+ * The banner goes after the end of the document, not before `</body>`: an HTML parser puts
+ * content after `</html>` into the body (HTML § 13.2.6.4.22–23, "after after body": the token
+ * is reprocessed "in body"), so the browser shows it at the end of the body all the same,
+ * and the rewriter needs no `body` handler (an element handler with an end-tag callback costs
+ * the page more the longer it is). Pages without `</body>` or `</html>` end the same way. A
+ * frameset document ignores content after its end: it shows no banner, as it had no body to
+ * show it in. XHTML is served as HTML by the rewriter (./document.ts), so the same holds.
+ */
 function addBanner(rewriter: HTMLRewriter, html: string, flushAtEnd: Array<() => string>): void {
-  let injected = false;
-  rewriter.on("body", {
-    element(e) {
-      e.onEndTag((end) => {
-        if (injected) return;
-        injected = true;
-        end.before(html, { html: true });
-      });
+  // Markup after a frameset document's end would also make the streaming parser stop the
+  // response (a `<style>` there is ambiguous to it): such a page gets nothing. No page has more
+  // than one frameset worth matching, so this selector costs nothing per element.
+  let frameset = false;
+  rewriter.on("frameset", {
+    element() {
+      frameset = true;
     },
   });
-  // `</body>` is optional (HTML § 13.1.2.4): without one the banner closes the document.
-  flushAtEnd.push(() => {
-    if (injected) return "";
-    injected = true;
-    return html;
-  });
+  flushAtEnd.push(() => (frameset ? "" : html));
 }

@@ -6,10 +6,10 @@ import { ALL_KEYS, consentOf, htmlResponse, options, POLICY, rewrite } from "./f
 const PAGE = `<!doctype html><html><head></head><body><main>x</main></body></html>`;
 
 describe("banner", () => {
-  it("is injected just before </body> when asked, with both choices and the policy link", async () => {
+  it("is added after the end of the document when asked (the browser puts it at the end of the body), with both choices and the policy link", async () => {
     const out = await rewrite(PAGE, { banner: true, returnPath: "/explore/" });
-    expect(out.startsWith(`<!doctype html><html><head></head><body><main>x</main><div id="${BANNER_ID}" role="region" aria-label="Cookie consent" lang="en">`)).toBe(true);
-    expect(out.endsWith(`</div></body></html>`)).toBe(true);
+    expect(out.startsWith(`${PAGE}<div id="${BANNER_ID}" role="region" aria-label="Cookie consent" lang="en">`)).toBe(true);
+    expect(out.endsWith(`</div>`)).toBe(true);
     expect(out).toContain(`<form method="post" action="/cookies"><input type="hidden" name="return" value="/explore/" />`);
     expect(out).toContain(`<button type="submit" name="action" value="accept">Accept all</button>`);
     expect(out).toContain(`<button type="submit" name="action" value="refuse">Refuse all</button>`);
@@ -50,6 +50,13 @@ describe("banner", () => {
     expect(await rewrite(PAGE, { banner: true, policy, lang: "en" })).toContain(`<p>We &#60;3 stats</p>`);
     const enOnly = { ...POLICY, banner: { enabled: true, text: { en: "English only" } } };
     expect(await rewrite(PAGE, { banner: true, policy: enOnly, lang: "fr" })).toContain(`<p>English only</p>`);
+  });
+
+  it("is not added to a frameset document, which would ignore it, and the page stays whole", async () => {
+    const frames = `<!doctype html><html><head></head><frameset cols="50%,50%"><frame src="/a"><frame src="/b"></frameset></html>`;
+    const out = await rewrite(frames, { banner: true });
+    expect(out).not.toContain(BANNER_ID);
+    expect(out).toContain(`<frame src="/b"></frameset></html>`);
   });
 
   it("closes a page without </body>, and appears once with two <body> tags", async () => {
