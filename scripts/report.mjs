@@ -110,7 +110,8 @@ function runWrangler(opts, sql) {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
     maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
+    // Locally nothing may prompt; remotely wrangler's own login (or CLOUDFLARE_API_TOKEN) applies as usual.
+    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", ...(opts.remote ? {} : { CI: "true" }) },
   });
   if (result.error) fail(`could not run wrangler: ${result.error.message}`, 1);
   let out;
