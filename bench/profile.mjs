@@ -2,7 +2,7 @@
 // The same raw `workerd serve` setup as the bench, with workerd's inspector on: the V8 CPU profiler
 // samples the worker while the load generator runs the case, and the heaviest functions are printed
 // by self time and by total (inclusive) time. Cases: the ids of bench/run.mjs (c, d, r, m, e, f).
-// The bundle is not minified, so that functions keep their names. Writes the raw profile to bench/results/work/<case>.cpuprofile (open it in Chrome DevTools).
+// The bundle is not minified, so that functions keep their names. `-- --heap f 5` samples allocations instead. Writes the raw profile to bench/results/work/<case>.cpuprofile (open it in Chrome DevTools).
 import fs from "node:fs";
 import path from "node:path";
 import { spawn } from "node:child_process";
@@ -18,7 +18,10 @@ const HOST = "maia.opendatasoft.com";
 const NECESSARY = "sessionid=q8v2k1m0zx7c3b4n5a6s7d8f9g0h1j2k; csrftoken=Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0Fe";
 const workerdPath = typeof workerd === "string" ? workerd : workerd.default;
 
-const [caseId = "f", secondsArg = "5"] = process.argv.slice(2);
+const args = process.argv.slice(2);
+// --heap: V8's sampling heap profiler instead (allocations, those already collected included).
+const heap = args.includes("--heap");
+const [caseId = "f", secondsArg = "5"] = args.filter((a) => !a.startsWith("--"));
 const CASES = {
   c: { path: PATHS.page },
   d: { path: PATHS.page, consent: "accept" },
@@ -129,10 +132,31 @@ async function main() {
     const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json();
     const target = targets.find((t) => /edge/.test(t.title ?? t.id ?? "")) ?? targets.find((t) => !/passthrough/.test(JSON.stringify(t)));
     const cdp = await connect(target.webSocketDebuggerUrl.replace("localhost", "127.0.0.1"));
-    await cdp.send("Profiler.enable");
-    await cdp.send("Profiler.setSamplingInterval", { interval: 50 });
     const load = { port: ports.edge, path: c.path, headers: { host: HOST, cookie }, connections: 20 };
     await runLoad({ ...load, durationMs: 1000, warmupMs: 0 });
+    if (heap) {
+      await cdp.send("HeapProfiler.enable");
+      await cdp.send("HeapProfiler.startSampling", { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      const run = await runLoad({ ...load, durationMs: Number(secondsArg) * 1000, warmupMs: 0 });
+      const { profile } = await cdp.send("HeapProfiler.stopSampling");
+      cdp.close();
+      const self = new Map();
+      let all = 0;
+      const walk = (n) => {
+        const f = n.callFrame;
+        const l = `${f.functionName || "(anonymous)"}${f.url ? ` ${path.basename(f.url)}:${f.lineNumber + 1}` : ""}`;
+        self.set(l, (self.get(l) ?? 0) + n.selfSize);
+        all += n.selfSize;
+        for (const c of n.children ?? []) walk(c);
+      };
+      walk(profile.head);
+      console.log(`case (${caseId}) ${c.path}: ${run.requests} requests; sampled allocation ${(all / run.requests / 1024).toFixed(1)} KB per request`);
+      console.log("\nallocated by (self), bytes per request:");
+      for (const [l, b] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${(b / run.requests).toFixed(0).padStart(8)}  ${l}`);
+      return;
+    }
+    await cdp.send("Profiler.enable");
+    await cdp.send("Profiler.setSamplingInterval", { interval: 50 });
     await cdp.send("Profiler.start");
     const run = await runLoad({ ...load, durationMs: Number(secondsArg) * 1000, warmupMs: 0 });
     const { profile } = await cdp.send("Profiler.stop");

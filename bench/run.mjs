@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkFullConsent, checkNecessaryOnlyUntouched, checkNoChoice, checkRefused, checkUntouched } from "./lib/checks.mjs";
+import { benchAllocation } from "./lib/alloc.mjs";
 import { benchDecision } from "./lib/decision.mjs";
 import { request, runLoad } from "./lib/load.mjs";
 import * as procs from "./lib/processes.mjs";
@@ -22,7 +23,7 @@ const MiB = 2 ** 20;
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
 const onlyArg = argv.find((a) => a.startsWith("--only="));
-const only = new Set(onlyArg ? onlyArg.slice(7).split(",") : ["throughput", "decision", "streaming", "bundle"]);
+const only = new Set(onlyArg ? onlyArg.slice(7).split(",") : ["throughput", "decision", "streaming", "bundle", "alloc"]);
 const num = (name, dflt) => (process.env[name] ? Number(process.env[name]) : dflt);
 const OPTS = {
   // Many short alternating runs rather than few long ones: on a shared machine, drift then hits
@@ -121,7 +122,8 @@ const P99_TARGET = 1.5;
 // Baselines run between the cases they are compared with, so drift hits both.
 const ROUND_ORDER = ["a", "b", "c", "b", "d", "b", "r", "b", "M", "m", "M", "B", "e", "B", "A", "f", "A"];
 
-async function benchThroughput(ports, workerdPid) {
+/** The accept and refuse cookies, from the worker's own form. */
+async function benchConsent(ports) {
   const consent = {};
   for (const action of ["accept", "refuse"]) {
     try {
@@ -132,6 +134,13 @@ async function benchThroughput(ports, workerdPid) {
     }
   }
   log(`consent cookies: accept "${consent.accept}", refuse "${consent.refuse}"`);
+  return consent;
+}
+
+/** Allocation cases: each consent-edge case of the 10 KB page and the JSON API, and their pass-throughs. */
+const ALLOC_CASES = ["b", "c", "d", "r", "A", "f"];
+
+async function benchThroughput(ports, workerdPid, consent) {
   const all = defineCases(ports, consent);
   const wanted = OPTS.cases ? new Set([...OPTS.cases].flatMap((id) => [id, all[id]?.base].filter(Boolean))) : undefined;
   const cases = Object.fromEntries(Object.entries(all).filter(([id]) => !wanted || wanted.has(id)));
@@ -274,6 +283,20 @@ function renderMarkdown(r, rows) {
     for (const [id, s] of Object.entries(r.throughput.summary))
       lines.push(`| ${caseName(id)} | ${s.label}${s.verified ? "" : " (failed its check, not timed)"} | ${fmt(s.rps, 0)} | ${fmt(s.p50Ms)} | ${fmt(s.p99Ms)} | ${fmt(s.cpuUs, 0)} | ${s.runs} | ${s.errors} |`);
   }
+  if (r.alloc) {
+    lines.push(
+      "",
+      "Allocation per request (V8 `--trace-gc` in a second workerd, one case at a time, 20 connections; heap before a collection minus after the previous one):",
+      "",
+      "| case | what | KB allocated / request | GC pause ms / 1000 requests | full GCs / 10k requests | longest pause ms | collections |",
+      "|---|---|---|---|---|---|---|",
+      ...Object.entries(r.alloc).map(([id, a]) =>
+        a.error
+          ? `| ${caseName(id)} | ${a.label} | ${a.error} | | | | |`
+          : `| ${caseName(id)} | ${a.label} | ${fmt(a.kbPerRequest, 1)} | ${fmt(a.pauseMsPer1000, 1)} | ${fmt(a.fullCollectionsPer10k, 1)} | ${fmt(a.longestPauseMs, 1)} | ${a.collections} |`,
+      ),
+    );
+  }
   if (r.bundle?.modules?.length) {
     lines.push(
       "",
@@ -296,7 +319,7 @@ async function main() {
   const report = { date: new Date().toISOString(), options: OPTS, cpus: (await import("node:os")).cpus().length, broken };
   report.workerdVersion = (await import("workerd")).version;
 
-  const needWorker = only.has("throughput") || only.has("streaming");
+  const needWorker = only.has("throughput") || only.has("streaming") || only.has("alloc");
   if (only.has("bundle") || needWorker) {
     log("bundling with wrangler deploy --dry-run …");
     report.bundle = await procs.bundleWorker({ root: ROOT, outdir: path.join(WORK, "bundle"), entry: OPTS.entry });
@@ -346,7 +369,32 @@ async function main() {
         else log(`${key}: ${fmt(x.seconds, 1)} s, workerd RSS ${fmt(mb(x.rssBefore), 1)} → peak ${fmt(mb(x.rssPeak), 1)} MB`);
       }
     }
-    if (only.has("throughput")) report.throughput = await benchThroughput(ports, workerd.pid);
+    const consent = only.has("throughput") || only.has("alloc") ? await benchConsent(ports) : undefined;
+    if (only.has("throughput")) report.throughput = await benchThroughput(ports, workerd.pid, consent);
+    if (only.has("alloc")) {
+      const gcPorts = { origin: ports.origin, passthrough: await procs.freePort(), edge: await procs.freePort() };
+      const gcConfig = procs.writeWorkerdConfig({
+        dir: WORK,
+        file: "workerd-gc.capnp",
+        passthroughFile: path.join(BENCH, "passthrough.mjs"),
+        bundleDir: path.join(WORK, "bundle"),
+        mainModule: report.bundle.main,
+        ports: gcPorts,
+        origin: `http://127.0.0.1:${origin.port}`,
+        v8Flags: ["--trace-gc"],
+        ...procs.readWranglerConfig(ROOT),
+      });
+      const gcLog = path.join(WORK, "workerd-gc.log");
+      const gcWorkerd = await procs.startWorkerd(gcConfig, [gcPorts.passthrough, gcPorts.edge], gcLog, 15_000, { lineBuffered: true });
+      log(`allocation: workerd --trace-gc pid ${gcWorkerd.pid} …`);
+      const all = defineCases(gcPorts, consent);
+      report.alloc = await benchAllocation({
+        cases: Object.fromEntries(ALLOC_CASES.map((id) => [id, all[id]])),
+        logFile: gcLog,
+        seconds: quick ? 2 : 5,
+      });
+      await procs.stop(gcWorkerd);
+    }
     if (workerd.exitCode !== null) broken.push(`workerd exited (${workerd.exitCode}) during the run; see ${workerdLog}`);
     await procs.stopAll();
   } else if (needWorker) {

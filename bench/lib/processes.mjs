@@ -110,7 +110,7 @@ const capnpString = (s) => JSON.stringify(s);
  * consent-edge bundle (the files of `bundleDir`, `mainModule` first) on `ports.edge`, both with
  * ORIGIN bound to the bench origin. The outbound network allows loopback, which workerd refuses by default.
  */
-export function writeWorkerdConfig({ dir, passthroughFile, bundleDir, mainModule, ports, origin, compatibilityDate, compatibilityFlags }) {
+export function writeWorkerdConfig({ dir, passthroughFile, bundleDir, mainModule, ports, origin, compatibilityDate, compatibilityFlags, v8Flags = [], file: configName = "workerd.capnp" }) {
   fs.mkdirSync(path.join(dir, "edge"), { recursive: true });
   fs.copyFileSync(passthroughFile, path.join(dir, "passthrough.mjs"));
   const modules = fs
@@ -138,7 +138,7 @@ const config :Workerd.Config = (
   sockets = [
     (name = "passthrough", address = "127.0.0.1:${ports.passthrough}", http = (), service = "passthrough"),
     (name = "edge", address = "127.0.0.1:${ports.edge}", http = (), service = "edge"),
-  ],
+  ],${v8Flags.length ? `\n  v8Flags = [${v8Flags.map(capnpString).join(", ")}],` : ""}
 );
 
 const passthrough :Workerd.Worker = (
@@ -153,18 +153,19 @@ const edge :Workerd.Worker = (
   ${common}
 );
 `;
-  const file = path.join(dir, "workerd.capnp");
+  const file = path.join(dir, configName);
   fs.writeFileSync(file, config);
   return file;
 }
 
 /** Starts the workerd binary itself (not the npm wrapper), so its pid is the runtime's for /proc. */
-export async function startWorkerd(configFile, ports, logFile, timeoutMs = 15_000) {
+export async function startWorkerd(configFile, ports, logFile, timeoutMs = 15_000, { lineBuffered = false } = {}) {
   const log = fs.openSync(logFile, "w");
-  const child = track(
-    spawn(...pinned(PIN?.workerd, workerdPath, ["serve", configFile]), { stdio: ["ignore", log, log], cwd: path.dirname(configFile) }),
-    "workerd",
-  );
+  // V8's --trace-gc writes with stdio buffering: line-buffered (stdbuf) so the log is current.
+  const [cmd, args] = lineBuffered && spawnSync("stdbuf", ["--version"], { stdio: "ignore" }).status === 0
+    ? ["stdbuf", ["-oL", "-eL", workerdPath, "serve", configFile]]
+    : [workerdPath, ["serve", configFile]];
+  const child = track(spawn(...pinned(PIN?.workerd, cmd, args), { stdio: ["ignore", log, log], cwd: path.dirname(configFile) }), "workerd");
   fs.closeSync(log);
   for (const port of ports) await waitForPort(port, child, timeoutMs);
   return child;

@@ -64,10 +64,12 @@ export function rewriteHtml(res: Response, opts: RewriteOptions): Response {
   // Report-only rollout (the policy's `mode`): the page goes out as the origin wrote it (no
   // blocking, no banner); the CSP, as Content-Security-Policy-Report-Only, has browsers report what it would block.
   if (opts.policy.mode === "report-only") return isHtmlContentType(res.headers.get("content-type")) ? withCspOnly(res, opts) : res;
+  const type = classifyContentType(res.headers.get("content-type"));
+  // Not a document, and nothing to normalise (JSON, images, scripts…): passes as it is, before any per-consent work.
+  if (type.kind === "other" && !type.normalised) return res;
   const prepared = preparePolicy(opts.policy);
   const denial = denialFor(prepared, opts.consent);
   if (denial.empty && !opts.banner) return res;
-  const type = classifyContentType(res.headers.get("content-type"));
   if (type.kind === "other") {
     if (!type.normalised) return res;
     const headers = new Headers(res.headers);
