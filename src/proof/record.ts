@@ -82,7 +82,7 @@ export function choicePlace(from: string | null | undefined): ChoicePlace {
 /**
  * How the choice was sent, from `Sec-Fetch-Mode` (Fetch Metadata): a form submission is a
  * navigation; fetch() is "cors" or "same-origin". Without the header (old browsers, tools) a
- * form is assumed.
+ * form is assumed; browsers send Fetch Metadata to https origins only.
  */
 export function choiceVia(secFetchMode: string | null | undefined): ChoiceVia {
   return secFetchMode === "cors" || secFetchMode === "same-origin" || secFetchMode === "no-cors" ? "script" : "form";
@@ -95,7 +95,7 @@ const FAMILIES: ReadonlyArray<[RegExp, string]> = [
   [/\bOPR\/|\bOpera\b/, "Opera"],
   [/\bSamsungBrowser\//, "Samsung Internet"],
   [/\bFirefox\/|\bFxiOS\//, "Firefox"],
-  [/\bChrom(?:e|ium)\/|\bCriOS\//, "Chrome"],
+  [/(?:\b|Headless)Chrom(?:e|ium)\/|\bCriOS\//, "Chrome"],
   [/\bVersion\/[\d.]+.*\bSafari\//, "Safari"],
 ];
 
