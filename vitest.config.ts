@@ -21,6 +21,8 @@ export default defineConfig({
                 ORIGIN_BODY_IDLE_MS: "1500",
                 CSP_REPORT_SAMPLE: "1",
                 TEST_MIGRATIONS: migrations,
+                // The consent record's HMAC key in the worker under test (test/helpers.ts signs with env.CONSENT_SECRET).
+                CONSENT_SECRET: "test-only-consent-secret-binding-0123456789",
               },
               // DB comes from wrangler.toml; each store test file writes to a database of its own, so that
               // counts are exact whatever the other files write, and one database is never migrated.

@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { executableScripts } from "../bench/lib/checks.mjs";
+import { acceptAllRecord } from "../bench/lib/consent-record.mjs";
 import { bundleWorker, freePort, readWranglerConfig, memoryOf, startWorkerd, stop, writeWorkerdConfig } from "../bench/lib/processes.mjs";
 import { startOrigin } from "../demo/origin.mjs";
 
@@ -55,8 +56,8 @@ const log = (...a) => console.error("soak:", ...a);
 
 
 // ---------------------------------------------------------------- requests and checks
-const FULL_CONSENT = encodeURIComponent(JSON.stringify({ ga: true, matomo: true, xiti: true, at: true, timestamp: 1700000000000 }));
-const CONSENTED = `cookies_preferences=${FULL_CONSENT}`;
+/** Full consent: the worker's signed record, as "Accept all" writes it (set once workerd is up, before the mix runs). */
+let CONSENTED = "";
 const NECESSARY_HOME = ["csrftoken", "django_language"];
 const ALL_HOME = ["_ga", "_ga_DEMO123", "_gid", "csrftoken", "django_language"];
 
@@ -95,7 +96,9 @@ const MIX = [
   {
     label: "home, full consent",
     path: "/",
-    headers: { cookie: CONSENTED },
+    get headers() {
+      return { cookie: CONSENTED };
+    },
     check: (res, sampled) =>
       expectStatus(res, 200) ??
       expectNames(res, ALL_HOME) ??
@@ -128,7 +131,9 @@ const MIX = [
   {
     label: "JSON, full consent",
     path: "/api/records",
-    headers: { cookie: `sessionid=s; _ga=GA1.1.1.1; ${CONSENTED}` },
+    get headers() {
+      return { cookie: `sessionid=s; _ga=GA1.1.1.1; ${CONSENTED}` };
+    },
     check: (res) => expectStatus(res, 200) ?? expectNames(res, ["_gid"]),
   },
   {
@@ -148,7 +153,7 @@ const MIX = [
     body: "action=accept&return=%2Fexplore",
     check: (res) =>
       expectStatus(res, 303) ??
-      expectNames(res, ["cookies_preferences"]) ??
+      expectNames(res, ["consent-edge-http", "cookies_preferences"]) ??
       (res.headers.location === "/explore" ? undefined : `Location ${res.headers.location}`),
   },
   {
@@ -164,7 +169,9 @@ const MIX = [
   {
     label: "dataset page, full consent, carried cookies",
     path: "/explore/dataset/qualite-de-l-air/",
-    headers: { cookie: `csrftoken=x; django_language=en; _ga=1; _ga_DEMO123=2; _gid=3; ${CONSENTED}` },
+    get headers() {
+      return { cookie: `csrftoken=x; django_language=en; _ga=1; _ga_DEMO123=2; _gid=3; ${CONSENTED}` };
+    },
     check: (res, sampled) => expectStatus(res, 200) ?? expectNames(res, []) ?? (sampled ? expectHtmlEnd(res.body) : undefined),
   },
 ];
@@ -214,6 +221,7 @@ async function main() {
       ...readWranglerConfig(ROOT),
     });
     workerd = await startWorkerd(config, [ports.edge], path.join(work, "workerd.log"));
+    CONSENTED = await acceptAllRecord({ port: ports.edge, host: HOST });
     log(`workerd pid ${workerd.pid} on 127.0.0.1:${ports.edge}; origin ${origin.url}; ${SECONDS} s at ${RATE} req/s`);
 
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });

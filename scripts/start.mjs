@@ -6,6 +6,7 @@
  * Ctrl-C (SIGINT) or SIGTERM stops both; so does the end of the parent process.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
@@ -97,7 +98,10 @@ console.log(`start: demo portal on ${origin.url}; starting wrangler dev on ${wor
 const wrangler = spawn(
   "npx",
   ["wrangler", "dev", "--port", String(workerPort), "--ip", HOST,
-    "--var", `ORIGIN:${origin.url}`, "--var", "DEV_TENANT:maia"],
+    "--var", `ORIGIN:${origin.url}`, "--var", "DEV_TENANT:maia",
+    // The consent record's HMAC secret: CONSENT_SECRET from the environment, else a fresh one per run
+    // (choices are then asked again after a restart). Deployments use `wrangler secret put CONSENT_SECRET`.
+    "--var", `CONSENT_SECRET:${process.env.CONSENT_SECRET || randomBytes(32).toString("base64url")}`],
   {
     cwd: root,
     // Its own process group, so one signal reaches npx, wrangler and workerd alike (npx does not pass

@@ -31,7 +31,7 @@ const app = new Hono<WorkerEnv>();
 app.use(async function tenant(c, next) {
   const found = resolveTenant(c.req.raw, { registry: POLICIES, devTenant: c.env.DEV_TENANT });
   if ("status" in found) return errorPage(found.status, found.message);
-  const state = stateFor(c.req.raw, found.policy, found.host);
+  const state = await stateFor(c.req.raw, found.policy, found.host, c.env.CONSENT_SECRET);
   c.set("policy", state.policy);
   c.set("consent", state.consent);
   c.set("cookies", state.cookies);

@@ -61,12 +61,15 @@ function policyChooser(name: string, policy: PolicyOption | undefined): (request
   return () => compiled;
 }
 
-/** The request's state: the one a consentEdge before has set, else worked out here. */
-function stateOf(c: Context<ConsentEdgeEnv>, choose: (request: Request) => CompiledPolicy | undefined): RequestState | undefined {
+/**
+ * The request's state: the one a consentEdge before has set, else worked out here. The consent
+ * record's key is the `CONSENT_SECRET` binding (`c.env`); without it no consent is trusted.
+ */
+async function stateOf(c: Context<ConsentEdgeEnv>, choose: (request: Request) => CompiledPolicy | undefined): Promise<RequestState | undefined> {
   if (c.var.policy) return { policy: c.var.policy, consent: c.var.consent, cookies: c.var.cookies, secure: c.var.secure, host: c.var.host };
   const policy = choose(c.req.raw);
   if (!policy) return undefined;
-  const state = stateFor(c.req.raw, policy, new URL(c.req.url).hostname);
+  const state = await stateFor(c.req.raw, policy, new URL(c.req.url).hostname, c.env?.CONSENT_SECRET);
   setState(c, state);
   return state;
 }
@@ -87,7 +90,7 @@ export function consentEdge(options: ConsentEdgeOptions): MiddlewareHandler<Cons
     const policy = choose(c.req.raw);
     if (!policy) return c.text("This host is not served here.", 421);
     const url = new URL(c.req.url);
-    const state = stateFor(c.req.raw, policy, url.hostname);
+    const state = await stateFor(c.req.raw, policy, url.hostname, c.env?.CONSENT_SECRET);
     setState(c, state);
     const ctx = { policy, consent: state.consent, secure: state.secure, host: state.host };
     const request = decideRequest(c.req.header("cookie") ?? null, ctx);
@@ -105,7 +108,8 @@ export function consentEdge(options: ConsentEdgeOptions): MiddlewareHandler<Cons
     await next();
 
     const res = c.res;
-    const response = decideResponse(res.headers.getSetCookie(), request, ctx);
+    // The handlers are the app's own code (its /cookies page writes the consent cookies), not a proxied origin.
+    const response = decideResponse(res.headers.getSetCookie(), request, ctx, { ownConsentCookies: true });
     const record = stripLog(ctx, request, response, { method: c.req.method, path: url.pathname, status: res.status });
     if (!record) return;
     log(record);
@@ -126,7 +130,7 @@ export function cookiesPage(options: CookiesPageOptions): Hono<ConsentEdgeEnv> {
   const choose = policyChooser("cookiesPage", options?.policy);
   const page = new Hono<ConsentEdgeEnv>();
   page.use(async function cookiesPageState(c, next) {
-    if (!stateOf(c, choose)) return c.text("This host is not served here.", 421);
+    if (!(await stateOf(c, choose))) return c.text("This host is not served here.", 421);
     await next();
   });
   page.route("/", cookiesRoutes);
@@ -149,7 +153,7 @@ export function consentBanner(options: ConsentBannerOptions): MiddlewareHandler<
 
   return async function consentBanner(c, next) {
     await next();
-    const state = stateOf(c, choose);
+    const state = await stateOf(c, choose);
     if (!state) return;
     const url = new URL(c.req.url);
     const due = !state.consent.explicit && state.consent.source !== "gpc" && state.policy.banner?.enabled !== false && !isReportOnly(state.policy);

@@ -1,11 +1,13 @@
 /**
  * From a request to the per-request state every route needs: the tenant (by Host), the
- * parsed cookies and the visitor's consent. Pure; no I/O.
+ * parsed cookies and the visitor's consent. No I/O beyond Web Crypto (the consent record's
+ * HMAC, cached per isolate).
  */
 import type { RequestState } from "./app-env";
 import { cookieValues, parseCookieHeader } from "./cookies/cookie-header";
-import { parseConsent, isGpc } from "./consent/parse";
-import { CONSENT_COOKIE } from "./consent/serialize";
+import { GPC_REFUSAL, isGpc } from "./consent/parse";
+import { consentKey, readConsentRecord, recordCookieName } from "./consent/record";
+import { NECESSARY_ONLY } from "./consent/types";
 import { normalizeHost, type PolicyRegistry } from "./policy/registry";
 import type { CompiledPolicy } from "./policy/types";
 
@@ -32,10 +34,16 @@ export function resolveTenant(request: Request, options: TenantOptions): { polic
   return { policy, host };
 }
 
-/** The consent of a request under a tenant's policy. */
-export function stateFor(request: Request, policy: CompiledPolicy, host: string): RequestState {
+/**
+ * The consent of a request under a tenant's policy: read from the worker's signed record only
+ * (`__Host-consent-edge` over https, the http fallback name otherwise), never from
+ * `cookies_preferences`. `secret` is CONSENT_SECRET; without it nothing is trusted.
+ */
+export async function stateFor(request: Request, policy: CompiledPolicy, host: string, secret: string | undefined): Promise<RequestState> {
   const cookies = parseCookieHeader(request.headers.get("cookie"));
-  const consent = parseConsent(cookieValues(cookies, CONSENT_COOKIE), policy, { gpc: isGpc(request.headers.get("sec-gpc")) });
   const secure = request.url.startsWith("https:");
+  const noChoice = isGpc(request.headers.get("sec-gpc")) ? GPC_REFUSAL : NECESSARY_ONLY;
+  const values = cookieValues(cookies, recordCookieName(secure));
+  const consent = values.length === 0 ? noChoice : await readConsentRecord(values, policy, consentKey(secret), noChoice, Date.now());
   return { policy, consent, cookies, secure, host };
 }

@@ -1,13 +1,32 @@
 // Test helpers for the integration tests: talk to the worker inside workerd, and describe
 // what the real origin server (demo/origin.mjs, fixture routes) should answer.
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import { consentKey, newConsentRecord, recordCookieName, signConsentRecord } from "../src/consent/record";
+import { POLICIES } from "../src/policy";
 
 export const MAIA = "maia.opendatasoft.com";
 
-/** Full consent for the Opendatasoft services of the base policy, in the portal's own format. */
-export const FULL_CONSENT = encodeURIComponent(
-  JSON.stringify({ ga: true, matomo: true, xiti: true, at: true, timestamp: 1700000000000 }),
-);
+/** Every optional consent key of the Opendatasoft base policy. */
+export const ALL_KEYS = ["ga", "matomo", "xiti", "at"];
+
+/**
+ * A trusted consent record as a Cookie pair, signed with the test secret exactly as the POST
+ * /cookies handler signs it: `consent-edge-http=…` (http) or `__Host-consent-edge=…` (https).
+ */
+export async function recordCookie(
+  granted: Iterable<string>,
+  options: { tenant?: string; https?: boolean; decidedAt?: number } = {},
+): Promise<string> {
+  const policy = POLICIES.byId(options.tenant ?? "maia");
+  if (!policy) throw new Error(`no tenant ${options.tenant}`);
+  const key = consentKey(env.CONSENT_SECRET);
+  if (!key) throw new Error("CONSENT_SECRET is not bound in the test worker");
+  const value = await signConsentRecord(newConsentRecord(granted, options.decidedAt ?? Date.now()), policy, await key);
+  return `${recordCookieName(options.https ?? false)}=${value}`;
+}
+
+/** Full consent for the Opendatasoft services of the base policy (maia, over http), as a trusted record pair. */
+export const FULL_CONSENT_COOKIE = await recordCookie(ALL_KEYS);
 
 export interface FixtureSpec {
   status?: number;

@@ -5,6 +5,7 @@
  */
 import type { CompiledPolicy } from "../policy/types";
 import { encodeConsentJson, indexConsentPolicy, MAX_TIME } from "./consent-index";
+import type { Consent } from "./types";
 
 export const CONSENT_COOKIE = "cookies_preferences";
 /** 180 days, in seconds. */
@@ -57,4 +58,21 @@ export function consentSetCookie(value: string, opts: ConsentSetCookieOptions): 
     `${CONSENT_COOKIE}=${value}; Path=/; Max-Age=${CONSENT_MAX_AGE}; Expires=${expires.toUTCString()}; SameSite=Lax` +
     (opts.secure ? "; Secure" : "")
   );
+}
+
+const portalValues = new WeakMap<Consent, string>();
+
+/**
+ * The `cookies_preferences` value that the trusted consent stands for (the one the POST handler
+ * wrote with it: same keys, `timestamp` = the decision time), or null when the visitor has no
+ * trusted choice. Memoised per consent value (verified records are cached per isolate).
+ */
+export function portalValue(consent: Consent, policy: CompiledPolicy): string | null {
+  if (!consent.explicit || consent.decidedAt === undefined) return null;
+  let value = portalValues.get(consent);
+  if (value === undefined) {
+    value = serializeConsent(consent.granted, policy, consent.decidedAt);
+    portalValues.set(consent, value);
+  }
+  return value;
 }

@@ -3,12 +3,15 @@
  * browser and which Cookie pairs reach the origin. Pure; no I/O. Fails closed: a cookie no
  * policy declares, or one the browser would not store as written, never passes.
  */
+import { isRecordCookieName, RECORD_COOKIE, RECORD_COOKIE_HTTP } from "../consent/record";
+import { CONSENT_COOKIE } from "../consent/serialize";
 import type { Consent } from "../consent/types";
 import type { Category, CompiledPolicy, CookieClassification } from "../policy/types";
 import { parseCookieHeader } from "./cookie-header";
 import { setCookieName } from "./set-cookie";
 
-export type StripReason = "unknown" | "no-consent" | "unparseable";
+/** "consent-cookie": a consent cookie the origin tried to set; only the worker writes consent. */
+export type StripReason = "unknown" | "no-consent" | "unparseable" | "consent-cookie";
 
 export interface StrippedCookie {
   /** The name the browser would have stored; "" for nameless and unparseable lines. */
@@ -34,15 +37,24 @@ export function isAllowed(c: CookieClassification | undefined, consent: Consent)
   return c !== undefined && isServiceAllowed(c.service, consent);
 }
 
+/** True for a name the origin may never set: the worker's record (any case or prefix) or `cookies_preferences`. */
+export function isConsentCookieName(name: string): boolean {
+  return name === CONSENT_COOKIE || isRecordCookieName(name);
+}
+
 /**
  * Splits upstream Set-Cookie lines (from `headers.getSetCookie()`) into those to send on,
- * the same strings in the same order, and a record of the rest.
+ * the same strings in the same order, and a record of the rest. Consent cookies are always
+ * stripped, declared or not: an origin's grant must never reach the visitor's jar. With
+ * `options.ownConsentCookies` (the app's own handlers, in the middleware) they pass as written.
  */
 export function filterSetCookies(
   lines: readonly string[],
   policy: CompiledPolicy,
   consent: Consent,
+  options?: { ownConsentCookies?: boolean },
 ): { kept: string[]; stripped: StrippedCookie[] } {
+  const own = options?.ownConsentCookies === true;
   const kept: string[] = [];
   const stripped: StrippedCookie[] = [];
   for (const line of lines) {
@@ -50,6 +62,11 @@ export function filterSetCookies(
     if (name === null) {
       // The browser would ignore this line anyway; dropping it changes nothing for the visitor.
       stripped.push({ name: "", reason: "unparseable" });
+      continue;
+    }
+    if (isConsentCookieName(name)) {
+      if (own) kept.push(line);
+      else stripped.push({ name, reason: "consent-cookie" });
       continue;
     }
     const c = name === "" ? undefined : policy.classify(name);
@@ -60,20 +77,47 @@ export function filterSetCookies(
   return { kept, stripped };
 }
 
+export interface RequestCookieFilter {
+  /** The Cookie header for the origin; null when no pair is left. */
+  header: string | null;
+  /** Refused cookies, each name once, in first-seen order. */
+  refused: RefusedCookie[];
+  /** With `options.portal`: the request carried a `cookies_preferences` that is not `portal` (not forwarded). */
+  portalStale: boolean;
+  /** With `options.portal`: a `cookies_preferences` pair equal to it was forwarded. */
+  portalForwarded: boolean;
+}
+
 /**
  * The Cookie header to forward to the origin (allowed pairs as sent, "; "-joined; null when
- * none is left) and the refused cookies, each name once, in first-seen order.
+ * none is left) and the refused cookies, each name once, in first-seen order. The worker's
+ * records are neither forwarded nor refused (they are the worker's own). With `options.portal`
+ * (the `cookies_preferences` value the trusted consent stands for, null for no choice), only a
+ * `cookies_preferences` pair equal to it is forwarded; any other is reported as `portalStale`.
  */
 export function filterRequestCookies(
   header: string | null | undefined,
   policy: CompiledPolicy,
   consent: Consent,
-): { header: string | null; refused: RefusedCookie[] } {
+  options?: { portal?: string | null },
+): RequestCookieFilter {
   const refused: RefusedCookie[] = [];
-  if (!header) return { header: null, refused };
+  if (!header) return { header: null, refused, portalStale: false, portalForwarded: false };
+  const portal = options?.portal;
+  let portalStale = false;
+  let portalForwarded = false;
   let forwarded = "";
   let seen: Set<string> | undefined;
   for (const cookie of parseCookieHeader(header)) {
+    if (cookie.name === RECORD_COOKIE || cookie.name === RECORD_COOKIE_HTTP) continue;
+    if (portal !== undefined && cookie.name === CONSENT_COOKIE && cookie.value !== portal) {
+      portalStale = true;
+      continue;
+    }
+    if (portal !== undefined && cookie.name === CONSENT_COOKIE) {
+      if (portalForwarded) continue; // once is enough
+      portalForwarded = true;
+    }
     const c = cookie.name === "" ? undefined : policy.classify(cookie.name);
     if (isAllowed(c, consent)) {
       forwarded = forwarded === "" ? cookie.raw : `${forwarded}; ${cookie.raw}`;
@@ -88,5 +132,5 @@ export function filterRequestCookies(
         : { name: cookie.name, reason: "unknown" },
     );
   }
-  return { header: forwarded === "" ? null : forwarded, refused };
+  return { header: forwarded === "" ? null : forwarded, refused, portalStale, portalForwarded };
 }

@@ -80,9 +80,12 @@ function startsWithIgnoreCase(name: string, prefix: string): boolean {
 /**
  * One deletion line per declared path × domain of each refused cookie (host-only "/" for
  * undeclared ones unless `policy.expireUnknown === false`), deduplicated, at most
- * `MAX_EXPIRY_LINES`. `ctx.host` is the request's hostname (no port); `ctx.secure` is https.
- * Cookie-name prefixes are honoured case-insensitively, as current browsers check them
- * (6265bis 4.1.3): `__Host-` gets exactly `Path=/; Secure` host-only, `__Secure-` needs Secure.
+ * `MAX_EXPIRY_LINES`. Declared cookies come first, whatever their place in the request: a
+ * flood of unknown cookies can use only what is left of the cap, never starve a refused
+ * tracker cookie the policy names. `ctx.host` is the request's hostname (no port);
+ * `ctx.secure` is https. Cookie-name prefixes are honoured case-insensitively, as current
+ * browsers check them (6265bis 4.1.3): `__Host-` gets exactly `Path=/; Secure` host-only,
+ * `__Secure-` needs Secure.
  */
 export function expiryLines(
   refused: readonly RefusedCookie[],
@@ -104,21 +107,15 @@ export function expiryLines(
     return out.length < MAX_EXPIRY_LINES;
   };
 
-  for (const r of refused) {
+  /** Adds the lines of one refused cookie; false once the cap is reached. */
+  const expire = (r: RefusedCookie): boolean => {
     const name = r.name;
-    if (!isToken(name)) continue;
+    if (!isToken(name)) return true;
     const c = r.classification;
-    if (!c && policy.expireUnknown === false) continue;
-    if (startsWithIgnoreCase(name, "__host-")) {
-      if (ctx.secure && !add(name, "/", null)) break;
-      continue;
-    }
-    if (!ctx.secure && (c?.cookie.secure || startsWithIgnoreCase(name, "__secure-"))) continue;
-    if (!c) {
-      if (!add(name, "/", null)) break;
-      continue;
-    }
-    let full = false;
+    if (!c && policy.expireUnknown === false) return true;
+    if (startsWithIgnoreCase(name, "__host-")) return !ctx.secure || add(name, "/", null);
+    if (!ctx.secure && (c?.cookie.secure || startsWithIgnoreCase(name, "__secure-"))) return true;
+    if (!c) return add(name, "/", null);
     for (const path of c.cookie.paths ?? ["/"]) {
       if (!isSafePath(path)) continue;
       for (const declared of c.cookie.domains ?? ["host"]) {
@@ -128,14 +125,35 @@ export function expiryLines(
           domain = normalizeDomain(declared === "parent" ? (policy.parentDomainFor(host) ?? "") : declared);
           if (domain === null || !domainMatches(host, domain)) continue;
         }
-        if (!add(name, path, domain)) {
-          full = true;
-          break;
-        }
+        if (!add(name, path, domain)) return false;
       }
-      if (full) break;
     }
-    if (full) break;
+    return true;
+  };
+
+  let unknown = false;
+  for (const r of refused) {
+    if (!r.classification) unknown = true;
+    else if (!expire(r)) return out;
   }
+  if (unknown) for (const r of refused) if (!r.classification && !expire(r)) return out;
+  return out;
+}
+
+/**
+ * Lines that delete `name` at Path=/ host-only (when `hostOnly`) and on the policy's parent
+ * domain (when the host is under it): where a sibling tenant may have written it.
+ */
+export function expireHostAndParent(
+  name: string,
+  policy: CompiledPolicy,
+  ctx: { secure: boolean; host: string },
+  hostOnly: boolean,
+): string[] {
+  const tail = ctx.secure ? "; Secure; SameSite=Lax" : "; SameSite=Lax";
+  const out: string[] = [];
+  const parent = normalizeDomain(policy.parentDomainFor(ctx.host.toLowerCase()) ?? "");
+  if (parent !== null && domainMatches(ctx.host.toLowerCase(), parent)) out.push(`${name}${EXPIRED}/; Domain=${parent}${tail}`);
+  if (hostOnly) out.push(`${name}${EXPIRED}/${tail}`);
   return out;
 }

@@ -8,18 +8,18 @@ import { bodyLimit } from "hono/body-limit";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../app-env";
-import { consentSetCookie, serializeConsent } from "../consent/serialize";
+import { consentKey, newConsentRecord, recordSetCookie, signConsentRecord } from "../consent/record";
+import { CONSENT_COOKIE, consentSetCookie, serializeConsent } from "../consent/serialize";
 import type { Consent } from "../consent/types";
 import { cookieValues } from "../cookies/cookie-header";
 import { filterRequestCookies } from "../cookies/decide";
-import { expiryLines } from "../cookies/expire";
+import { expireHostAndParent, expiryLines } from "../cookies/expire";
 import { buildDeclaration } from "./declaration";
 import { DEFAULT_RETURN, parsePreferenceForm, safeReturnPath } from "./form";
 import { chooseLang } from "./i18n";
 import { renderPolicyMarkdown } from "./markdown";
 import { chooseFormat } from "./negotiate";
 import { renderPolicyPage } from "./policy-page";
-import { newRecordId } from "../proof/record-id";
 import { recordChoice } from "./record-choice";
 import { buildPolicyView } from "./view";
 
@@ -41,7 +41,7 @@ function setSecurityHeaders(c: Context<AppEnv>, nonce?: string): void {
   c.header("Cache-Control", "private, no-store");
 }
 
-function plainError(c: Context<AppEnv>, message: string, status: 400 | 403 | 405 | 413 | 415): Response {
+function plainError(c: Context<AppEnv>, message: string, status: 400 | 403 | 405 | 413 | 415 | 503): Response {
   setSecurityHeaders(c);
   return c.text(message, status);
 }
@@ -121,10 +121,21 @@ async function savePreferences(c: Context<AppEnv>): Promise<Response> {
   const form = parsePreferenceForm(new URLSearchParams(body), policy);
   if (!form.ok) return plainError(c, form.error, 400);
 
-  const now = Date.now();
-  const recordId = newRecordId();
-  const consent: Consent = { explicit: true, source: "cookie", granted: form.granted };
-  c.header("Set-Cookie", consentSetCookie(serializeConsent(form.granted, policy, now), { secure, now }), {
+  // Without the secret no record can be signed: the choice cannot be kept (fail closed; logged once).
+  const key = consentKey(c.env?.CONSENT_SECRET);
+  if (!key) return plainError(c, "Your choice cannot be saved right now. Please try again later.", 503);
+
+  // The record of this decision: its id is the reference the visitor and the operator share.
+  const record = newConsentRecord(form.granted, Date.now());
+  const now = record.decidedAt;
+  const consent: Consent = { explicit: true, source: "cookie", granted: record.granted, recordId: record.recordId, decidedAt: now };
+  c.header("Set-Cookie", recordSetCookie(await signConsentRecord(record, policy, await key), { secure, now }), { append: true });
+  // The portal's front-end still reads cookies_preferences (never trusted here). A copy a
+  // sibling wrote on the parent domain goes first, so that the portal reads this choice.
+  if (cookieValues(c.var.cookies, CONSENT_COOKIE).length > 0) {
+    for (const line of expireHostAndParent(CONSENT_COOKIE, policy, { secure, host }, false)) c.header("Set-Cookie", line, { append: true });
+  }
+  c.header("Set-Cookie", consentSetCookie(serializeConsent(record.granted, policy, now), { secure, now }), {
     append: true,
   });
   // Cookies the request carries that the new choice no longer allows (HttpOnly ones too: the
@@ -134,7 +145,7 @@ async function savePreferences(c: Context<AppEnv>): Promise<Response> {
     c.header("Set-Cookie", line, { append: true });
   }
   setSecurityHeaders(c);
-  recordChoice(c, { id: recordId, now, action: form.action, granted: form.granted, place: form.place, lang: form.lang });
+  recordChoice(c, { id: record.recordId, now, action: form.action, granted: form.granted, place: form.place, lang: form.lang });
   return c.redirect(form.returnTo, 303);
 }
 

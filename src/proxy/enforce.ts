@@ -4,9 +4,11 @@
  * Pure; no I/O (the log record is returned, not printed). A tenant in `"report-only"` mode
  * gets the same decision; the callers then apply none of it and log it (`isReportOnly`).
  */
+import { CONSENT_COOKIE, consentSetCookie, portalValue } from "../consent/serialize";
 import type { Consent } from "../consent/types";
 import { filterRequestCookies, filterSetCookies, type StrippedCookie } from "../cookies/decide";
-import { expiryLines } from "../cookies/expire";
+import { expireHostAndParent, expiryLines } from "../cookies/expire";
+import { setCookieName } from "../cookies/set-cookie";
 import type { CompiledPolicy } from "../policy/types";
 
 export interface RequestDecision {
@@ -30,14 +32,34 @@ export function isReportOnly(policy: CompiledPolicy): boolean {
   return policy.mode === "report-only";
 }
 
+/**
+ * The origin sees the `cookies_preferences` the trusted consent stands for, or none: an origin
+ * that renders trackers from it is not fooled by a value a sibling tossed. A stale value is
+ * also repaired in the visitor's jar (deleted on the parent domain, rewritten or deleted
+ * host-only), so the portal's own front-end reads the same decision.
+ */
 export function decideRequest(cookieHeader: string | null, ctx: ExchangeContext): RequestDecision {
-  const { header, refused } = filterRequestCookies(cookieHeader, ctx.policy, ctx.consent);
-  if (refused.length === 0) return { cookie: header, expire: [], expired: [] };
-  return {
-    cookie: header,
-    expire: expiryLines(refused, ctx.policy, { secure: ctx.secure, host: ctx.host }),
-    expired: refused.map((r) => r.name),
-  };
+  const portal = portalValue(ctx.consent, ctx.policy);
+  const { header, refused, portalStale, portalForwarded } = filterRequestCookies(cookieHeader, ctx.policy, ctx.consent, { portal });
+  if (refused.length === 0 && !portalStale) return { cookie: header, expire: [], expired: [] };
+  const where = { secure: ctx.secure, host: ctx.host };
+  let cookie = header;
+  let expire: string[] = [];
+  const expired: string[] = [];
+  if (portalStale) {
+    expired.push(CONSENT_COOKIE);
+    expire = expireHostAndParent(CONSENT_COOKIE, ctx.policy, where, portal === null);
+    if (portal !== null) {
+      const pair = `${CONSENT_COOKIE}=${portal}`;
+      if (!portalForwarded) cookie = cookie === null ? pair : `${cookie}; ${pair}`;
+      expire.push(consentSetCookie(portal, { secure: ctx.secure, now: ctx.consent.decidedAt! }));
+    }
+  }
+  if (refused.length > 0) {
+    expire = expire.concat(expiryLines(refused, ctx.policy, where));
+    for (const r of refused) expired.push(r.name);
+  }
+  return { cookie, expire, expired };
 }
 
 export interface ResponseDecision {
@@ -48,12 +70,27 @@ export interface ResponseDecision {
   stripped: StrippedCookie[];
 }
 
-export function decideResponse(originSetCookies: readonly string[], request: RequestDecision, ctx: ExchangeContext): ResponseDecision {
-  const { kept, stripped } = filterSetCookies(originSetCookies, ctx.policy, ctx.consent);
+/**
+ * `options.ownConsentCookies`: the response comes from the app's own handlers (the middleware),
+ * whose /cookies page writes the consent cookies; they pass, and a choice written here is not
+ * undone by the repair of a stale `cookies_preferences`. A proxied origin never gets this.
+ */
+export function decideResponse(
+  originSetCookies: readonly string[],
+  request: RequestDecision,
+  ctx: ExchangeContext,
+  options?: { ownConsentCookies?: boolean },
+): ResponseDecision {
+  const own = options?.ownConsentCookies === true;
+  const { kept, stripped } = filterSetCookies(originSetCookies, ctx.policy, ctx.consent, { ownConsentCookies: own });
+  let expire = request.expire;
+  if (own && expire.length > 0 && kept.some((l) => setCookieName(l) === CONSENT_COOKIE)) {
+    expire = expire.filter((l) => !l.startsWith(`${CONSENT_COOKIE}=`));
+  }
   // Filtering keeps order, so as many lines as the origin sent means all of them, as they were.
-  if (request.expire.length === 0) return { setCookies: kept, stripped, unchanged: kept.length === originSetCookies.length };
+  if (expire.length === 0) return { setCookies: kept, stripped, unchanged: kept.length === originSetCookies.length };
   // Kept and expired names never overlap: both follow from the same classification and consent.
-  return { setCookies: kept.concat(request.expire), stripped, unchanged: false };
+  return { setCookies: kept.concat(expire), stripped, unchanged: false };
 }
 
 export interface StripLog {

@@ -37,14 +37,16 @@ const form = (body: string, headers: Record<string, string> = {}) =>
 
 describe("header injection", () => {
   it.each(CRLF_PAYLOADS)("through the consent cookie (%j): filtered response, clean headers", async (payload) => {
-    const cookie = `cookies_preferences=${payload.replace(/[\r\n]/g, "")}; _ga=1`;
+    const value = payload.replace(/[\r\n]/g, "");
+    const cookie = `cookies_preferences=${value}; consent-edge-http=${value}; _ga=1`;
     const res = await call(respondPath({ setCookies: ["csrftoken=t; Path=/", "_ga=2; Path=/"], body: "ok" }), { headers: { cookie } });
     expect(res.status).toBe(200);
     expectCleanHeaders(res);
-    // Unreadable consent fails closed: _ga is stripped and the carried one expired.
+    // Unreadable consent fails closed: _ga is stripped and the carried one expired, the untrusted cookies_preferences deleted.
     const lines = setCookies(res);
     expect(lines[0]).toBe("csrftoken=t; Path=/");
-    expect(lines.slice(1).every((l) => l.startsWith("_ga=") && /Max-Age=0/i.test(l))).toBe(true);
+    expect(lines.slice(1).every((l) => /^(_ga|cookies_preferences)=; Max-Age=0/.test(l))).toBe(true);
+    expect(lines.some((l) => l.startsWith("_ga="))).toBe(true);
     expect(await res.text()).toBe("ok");
   });
 

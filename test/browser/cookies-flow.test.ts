@@ -16,6 +16,8 @@ const HOME_STATISTICS = ["_ga", "_ga_DEMO123", "_gid"];
 const SCRIPT_STATISTICS = ["_pk_id.1.a1b2", "_pk_ses.1.a1b2"];
 const LOGIN_STATISTICS = [...HOME_STATISTICS, ...SCRIPT_STATISTICS, "atuserid"];
 const OPTIONAL_KEYS = ["at", "ga", "matomo", "xiti"];
+/** What a choice leaves in the jar (over http): the portal's copy and the worker's trusted record. */
+const CHOICE = ["cookies_preferences", "consent-edge-http"];
 
 let stack: Stack;
 let browser: Browser;
@@ -104,9 +106,9 @@ describe("the /cookies flow in Chromium, JavaScript on", () => {
       undefined,
       { timeout: 10_000 },
     );
-    expect(await jar(context)).toEqual(sorted(NECESSARY, ["cookies_preferences"], HOME_STATISTICS, SCRIPT_STATISTICS));
+    expect(await jar(context)).toEqual(sorted(NECESSARY, CHOICE, HOME_STATISTICS, SCRIPT_STATISTICS));
     await login(page);
-    expect(await jar(context)).toEqual(sorted(NECESSARY, ["cookies_preferences"], LOGIN_STATISTICS));
+    expect(await jar(context)).toEqual(sorted(NECESSARY, CHOICE, LOGIN_STATISTICS));
   });
 
   it("the page shows the saved choice", async () => {
@@ -127,9 +129,9 @@ describe("the /cookies flow in Chromium, JavaScript on", () => {
     await submitPreferences(page, "Refuse all");
     expect(await granted(context)).toEqual([]);
     // The redirect landed on /, whose origin response sets _ga, _gid… again: stripped, scripts blocked.
-    expect(await jar(context)).toEqual(sorted(NECESSARY, ["cookies_preferences"]));
+    expect(await jar(context)).toEqual(sorted(NECESSARY, CHOICE));
     await login(page);
-    expect(await jar(context)).toEqual(sorted(NECESSARY, ["cookies_preferences"]));
+    expect(await jar(context)).toEqual(sorted(NECESSARY, CHOICE));
   });
 
   it("keyboard focus runs back, home, accept, refuse, each switch, save, in that order", async () => {
@@ -196,14 +198,14 @@ describe("the /cookies flow in Chromium, JavaScript off", () => {
     await submitPreferences(page, "Accept all");
     expect(await granted(context)).toEqual(OPTIONAL_KEYS);
     // No script runs: only the statistics cookies the origin sets on / itself.
-    expect(await jar(context)).toEqual(sorted(NECESSARY, ["cookies_preferences"], HOME_STATISTICS));
+    expect(await jar(context)).toEqual(sorted(NECESSARY, CHOICE, HOME_STATISTICS));
     await login(page);
-    expect(await jar(context)).toEqual(sorted(NECESSARY, ["cookies_preferences"], LOGIN_STATISTICS));
+    expect(await jar(context)).toEqual(sorted(NECESSARY, CHOICE, LOGIN_STATISTICS));
 
     await page.goto(`${base}/cookies?return=%2F`);
     await submitPreferences(page, "Refuse all");
     expect(await granted(context)).toEqual([]);
-    expect(await jar(context)).toEqual(sorted(NECESSARY, ["cookies_preferences"]));
+    expect(await jar(context)).toEqual(sorted(NECESSARY, CHOICE));
   });
 
   it("saving service by service works without script", async () => {
@@ -212,6 +214,6 @@ describe("the /cookies flow in Chromium, JavaScript off", () => {
     await submitPreferences(page, "Save my choices");
     expect(await granted(context)).toEqual(["matomo"]);
     await login(page);
-    expect(await jar(context)).toEqual(sorted(NECESSARY, ["cookies_preferences"], ["_pk_id.1.a1b2", "_pk_ses.1.a1b2"]));
+    expect(await jar(context)).toEqual(sorted(NECESSARY, CHOICE, ["_pk_id.1.a1b2", "_pk_ses.1.a1b2"]));
   });
 });

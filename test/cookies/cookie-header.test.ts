@@ -18,7 +18,12 @@ describe("parseCookieHeader", () => {
     ["empty value", "a=", [["a", "", "a="]]],
     ["value containing =", "a=b=c", [["a", "b=c", "a=b=c"]]],
     ["quoted value kept", 'a="x y"', [["a", '"x y"', 'a="x y"']]],
-    ["comma is not a separator", "a=1,b=2", [["a", "1,b=2", "a=1,b=2"]]],
+    ["comma in a value", "a=1,2 x", [["a", "1,2 x", "a=1,2 x"]]],
+    // workerd joins repeated Cookie fields with ", " (RFC 9113 §8.2.3 means "; "): a comma before name= ends a pair.
+    ["two fields joined with a comma", "a=1, b=2", [["a", "1", "a=1"], ["b", "2", "b=2"]]],
+    ["a pair hidden after a comma", "a=1,b=2", [["a", "1", "a=1"], ["b", "2", "b=2"]]],
+    ["a comma before a nameless pair stays", "a=1, b", [["a", "1, b", "a=1, b"]]],
+    ["joined fields of several pairs", "a=1; b=2, c=3; d=4", [["a", "1", "a=1"], ["b", "2", "b=2"], ["c", "3", "c=3"], ["d", "4", "d=4"]]],
     ["duplicate names kept in order", "a=1; a=2", [["a", "1", "a=1"], ["a", "2", "a=2"]]],
     ["case kept", "SessionID=1", [["SessionID", "1", "SessionID=1"]]],
   ];

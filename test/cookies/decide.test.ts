@@ -20,11 +20,17 @@ describe("isAllowed", () => {
 });
 
 describe("filterSetCookies", () => {
-  const nameCases: Array<[string, string, string[], "kept" | "unknown" | "no-consent" | "unparseable"]> = [
+  const nameCases: Array<[string, string, string[], "kept" | "unknown" | "no-consent" | "unparseable" | "consent-cookie"]> = [
     ["sessionid", "sessionid=abc; Path=/; HttpOnly; SameSite=Lax", [], "kept"],
     ["csrftoken with Expires comma", "csrftoken=x; Expires=Wed, 21 Oct 2015 07:28:00 GMT; Path=/", [], "kept"],
     ["django_language", "django_language=fr; Path=/", [], "kept"],
-    ["cookies_preferences", 'cookies_preferences="{}"; Path=/', [], "kept"],
+    // Only the worker writes consent: an origin's consent cookie never reaches the jar, declared or not.
+    ["cookies_preferences from the origin", 'cookies_preferences="{}"; Path=/', ["ga"], "consent-cookie"],
+    ["the worker's record from the origin", "__Host-consent-edge=v1.x; Path=/; Secure", ["ga"], "consent-cookie"],
+    ["the record, another case", "__HOST-Consent-Edge=v1.x; Path=/; Secure", [], "consent-cookie"],
+    ["the record, __Secure-", "__Secure-consent-edge=v1.x; Secure", [], "consent-cookie"],
+    ["the record, unprefixed", "consent-edge=v1.x", [], "consent-cookie"],
+    ["the http record", "consent-edge-http=v1.x; Domain=opendatasoft.com", [], "consent-cookie"],
     ["spaces around a necessary name", "  sessionid = abc", [], "kept"],
     ["tab before a necessary name", "\tsessionid=abc", [], "kept"],
     ["case differs from a necessary name", "SessionId=abc", [], "unknown"],
@@ -70,7 +76,7 @@ describe("filterSetCookies", () => {
       "tracker=3",
       "  csrftoken  =  4  ;  path=/ ",
       "_pk_id.1.ab=5",
-      "cookies_preferences=6",
+      "django_language=6",
     ];
     const copies = lines.map((l) => `${l}`);
     const { kept, stripped } = filterSetCookies(lines, POLICY, consentFor("matomo"));
@@ -112,9 +118,10 @@ describe("filterRequestCookies", () => {
 
   it("returns null when nothing is left", () => {
     expect(filterRequestCookies("_ga=1; _gid=2", POLICY, NECESSARY_ONLY).header).toBeNull();
-    expect(filterRequestCookies("", POLICY, NECESSARY_ONLY)).toEqual({ header: null, refused: [] });
-    expect(filterRequestCookies(null, POLICY, NECESSARY_ONLY)).toEqual({ header: null, refused: [] });
-    expect(filterRequestCookies(undefined, POLICY, NECESSARY_ONLY)).toEqual({ header: null, refused: [] });
+    const empty = { header: null, refused: [], portalStale: false, portalForwarded: false };
+    expect(filterRequestCookies("", POLICY, NECESSARY_ONLY)).toEqual(empty);
+    expect(filterRequestCookies(null, POLICY, NECESSARY_ONLY)).toEqual(empty);
+    expect(filterRequestCookies(undefined, POLICY, NECESSARY_ONLY)).toEqual(empty);
     expect(filterRequestCookies(" ; ", POLICY, NECESSARY_ONLY).header).toBeNull();
   });
 
@@ -141,6 +148,22 @@ describe("filterRequestCookies", () => {
 
   it("forwards everything declared when every service is granted", () => {
     const h = "sessionid=1; _ga=2; _ga_X=3; _pk_ses.1.a=4; atuserid=5";
-    expect(filterRequestCookies(h, POLICY, consentFor("ga", "matomo", "at"))).toEqual({ header: h, refused: [] });
+    expect(filterRequestCookies(h, POLICY, consentFor("ga", "matomo", "at"))).toMatchObject({ header: h, refused: [] });
+  });
+
+  it("with a portal value, forwards cookies_preferences only when it is that value, once", () => {
+    const h = "cookies_preferences=A; sessionid=1; cookies_preferences=A";
+    expect(filterRequestCookies(h, POLICY, NECESSARY_ONLY, { portal: "A" })).toMatchObject({
+      header: "cookies_preferences=A; sessionid=1",
+      portalStale: false,
+      portalForwarded: true,
+    });
+    expect(filterRequestCookies("cookies_preferences=B; sessionid=1", POLICY, NECESSARY_ONLY, { portal: "A" })).toMatchObject({
+      header: "sessionid=1",
+      refused: [],
+      portalStale: true,
+      portalForwarded: false,
+    });
+    expect(filterRequestCookies("cookies_preferences=B", POLICY, NECESSARY_ONLY, { portal: null })).toMatchObject({ header: null, portalStale: true });
   });
 });

@@ -169,6 +169,19 @@ describe("expiryLines", () => {
     expect(lines[0]).toBe(`_ga_0${DEAD}/; Secure; SameSite=Lax`);
   });
 
+  it("expires refused declared cookies first, whatever number of unknown cookies comes before them", () => {
+    const flood = Array.from({ length: 70 }, (_, i) => refuse(`unknown_${i}`));
+    const lines = expiryLines([...flood, refuse("_gid"), refuse("_pk_id.1.ab")], POLICY, HTTPS);
+    expect(lines).toHaveLength(MAX_EXPIRY_LINES);
+    const names = lines.map((l) => l.split("=")[0]);
+    expect(names.slice(0, names.lastIndexOf("_pk_id.1.ab") + 1).every((n) => n === "_gid" || n === "_pk_id.1.ab")).toBe(true);
+    expect(names).toContain("_gid");
+    expect(names).toContain("_pk_id.1.ab");
+    // What is left of the cap goes to the unknown ones, in request order.
+    expect(names[names.length - 1]).toMatch(/^unknown_\d+$/);
+    expect(names.filter((n) => n.startsWith("unknown_"))[0]).toBe("unknown_0");
+  });
+
   it("returns [] for nothing refused", () => {
     expect(expiryLines([], POLICY, HTTPS)).toEqual([]);
   });

@@ -4,10 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { launchChromium } from "../browser/chromium";
+import { recordName, signedRecord } from "./record";
 import { startStack, type Stack } from "./stack";
-
-const FULL = encodeURIComponent(JSON.stringify({ ga: true, matomo: true, xiti: true, at: true, timestamp: 1700000000000 }));
-const REFUSED = encodeURIComponent(JSON.stringify({ ga: false, matomo: false, xiti: false, at: false, timestamp: 1700000000001 }));
 
 function spec(setCookies: string[]): string {
   return Buffer.from(JSON.stringify({ setCookies, body: "<!doctype html><title>x</title>ok" })).toString("base64url");
@@ -30,7 +28,15 @@ for (const protocol of ["http", "https"] as const) {
       const base = `${protocol}://maia.opendatasoft.com:${stack.port}`;
       const secure = protocol === "https" ? "; Secure" : "";
       const far = "Expires=Wed, 21 Oct 2099 07:28:00 GMT";
-      await context.addCookies([{ name: "cookies_preferences", value: FULL, url: base }]);
+      const record = (value: string) => ({
+        name: recordName(protocol),
+        value,
+        domain: "maia.opendatasoft.com",
+        path: "/",
+        secure: protocol === "https",
+        httpOnly: true,
+      });
+      await context.addCookies([record(await signedRecord(["ga", "matomo", "xiti", "at"]))]);
       const page = await context.newPage();
       const setting = [
         `_ga=GA1.2.3; ${far}; Path=/; HttpOnly${secure}`,
@@ -41,15 +47,15 @@ for (const protocol of ["http", "https"] as const) {
       const first = await page.goto(`${base}/__fixture/respond?spec=${spec(setting)}`);
       expect(first!.status()).toBe(200);
       const before = (await context.cookies()).map((c) => c.name).sort();
-      expect(before).toEqual(["_ga", "_gid", "_pk_id.1.ab", "cookies_preferences", "sessionid"]);
+      expect(before).toEqual(["_ga", "_gid", "_pk_id.1.ab", recordName(protocol), "sessionid"].sort());
       const ga = (await context.cookies()).find((c) => c.name === "_ga")!;
       expect(ga.httpOnly).toBe(true);
       expect(ga.secure).toBe(protocol === "https");
 
-      await context.addCookies([{ name: "cookies_preferences", value: REFUSED, url: base }]);
+      await context.addCookies([record(await signedRecord([]))]);
       await page.goto(`${base}/__fixture/echo`);
       const after = (await context.cookies()).map((c) => c.name).sort();
-      expect(after).toEqual(["cookies_preferences", "sessionid"]);
+      expect(after).toEqual([recordName(protocol), "sessionid"].sort());
       await context.close();
     });
   });

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { request as httpsRequest } from "node:https";
 import { createServer } from "node:net";
 import { startOrigin } from "../../demo/origin.mjs";
+import { TEST_CONSENT_SECRET } from "../secret";
 
 export interface Stack {
   /** The worker's base URL on loopback, e.g. https://127.0.0.1:PORT */
@@ -58,7 +59,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const origin = await startOrigin({ port: 0, fixtures: true });
   const port = await freePort();
   const inspector = await freePort();
-  const vars = { ORIGIN: origin.url as string, ...(options.devTenant ? { DEV_TENANT: options.devTenant } : {}), ...options.vars };
+  const vars = { ORIGIN: origin.url as string, CONSENT_SECRET: TEST_CONSENT_SECRET, ...(options.devTenant ? { DEV_TENANT: options.devTenant } : {}), ...options.vars };
   const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--local-protocol", options.protocol];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   if (options.persistTo) args.push("--persist-to", options.persistTo);

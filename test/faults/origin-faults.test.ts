@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
-import { FULL_CONSENT, call, respondPath, setCookies } from "../helpers";
+import { FULL_CONSENT_COOKIE, call, respondPath, setCookies } from "../helpers";
 
 const TIMEOUT_MS = 1500;
 const STACK_TRACE = /at .*\.(ts|js|mjs):\d+|Error:|TypeError|internal error/;
@@ -149,7 +149,7 @@ describe("origin faults", () => {
     const expected = ["sessionid=s3ss10n; HttpOnly; Path=/; SameSite=Lax"];
     for (let i = 1; i < 10_000; i += 2) expected.push(`_ga_${i}=GA1.1.${i}; Path=/; Max-Age=63072000`);
     expect(expected).toHaveLength(5001);
-    await manyCookies({ cookie: `cookies_preferences=${FULL_CONSENT}` }, expected);
+    await manyCookies({ cookie: `${FULL_CONSENT_COOKIE}` }, expected);
   });
 
   it("a 64 KB response header is passed on with the body", async () => {

@@ -178,8 +178,30 @@ export function declaringService(policy: CompiledPolicy, name: string): ServiceD
   return best?.service;
 }
 
-/** The name is declared and may be stored under `granted` (necessary services need no consent). */
+/**
+ * Consent cookies only the worker writes (SECURITY.md): cookies_preferences, and the worker's
+ * record under any letter case and either prefix. The origin may never set them.
+ */
+export function isConsentCookie(name: string): boolean {
+  if (name === "cookies_preferences") return true;
+  const bare = name.toLowerCase().replace(/^(__host-|__secure-)/, "");
+  return bare === "consent-edge" || bare === "consent-edge-http";
+}
+
+/** The name is declared, not a consent cookie, and may be stored under `granted` (necessary services need no consent). */
 export function mayStore(policy: CompiledPolicy, name: string, granted: ReadonlySet<string>): boolean {
+  if (isConsentCookie(name)) return false;
+  return mayForward(policy, name, granted);
+}
+
+/** The worker's own records, by exact name: never forwarded to the origin, never refused. */
+export function isRecordPair(name: string): boolean {
+  return name === "__Host-consent-edge" || name === "consent-edge-http";
+}
+
+/** A request pair of this name may reach the origin under `granted`: declared and allowed, not a record. */
+export function mayForward(policy: CompiledPolicy, name: string, granted: ReadonlySet<string>): boolean {
+  if (isRecordPair(name)) return false;
   const service = declaringService(policy, name);
   return service !== undefined && (service.category === "necessary" || granted.has(service.consentKey));
 }
@@ -193,10 +215,13 @@ export function requestPairName(pair: string): string {
   return eq === -1 ? "" : trimWsp(pair.substring(0, eq));
 }
 
-/** The non-empty (after trimming) pairs of a Cookie header, trimmed, in order. */
+/**
+ * The non-empty (after trimming) pairs of a Cookie header, trimmed, in order. Pairs end at ";",
+ * and at a "," that starts another `name=` (workerd joins repeated Cookie fields with ", ").
+ */
 export function requestPairs(header: string): string[] {
   return header
-    .split(";")
+    .split(/;|,(?=[ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+[ \t]*=)/)
     .map(trimWsp)
     .filter((p) => p !== "");
 }

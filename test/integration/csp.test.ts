@@ -2,7 +2,7 @@
 // never proxied, bounded (bad, oversized and flooding reports get a clear 4xx).
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MAX_REPORT_BYTES, REPORT_BUDGET } from "../../src/csp";
-import { FULL_CONSENT, call, respondPath } from "../helpers";
+import { FULL_CONSENT_COOKIE, call, recordCookie, respondPath } from "../helpers";
 
 const REPORT = "/.consent-edge/csp-report";
 const legacyReport = JSON.stringify({
@@ -37,11 +37,10 @@ describe("the CSP on proxied pages", () => {
   });
 
   it("lists a consented service's hosts, and is absent with full consent", async () => {
-    const onlyGa = encodeURIComponent(JSON.stringify({ ga: true, timestamp: 1 }));
-    const ga = await call("/", { headers: { cookie: `cookies_preferences=${onlyGa}` } });
+    const ga = await call("/", { headers: { cookie: await recordCookie(["ga"]) } });
     expect(ga.headers.get("content-security-policy")).toContain("google-analytics.com *.google-analytics.com");
     await ga.text();
-    const full = await call("/", { headers: { cookie: `cookies_preferences=${FULL_CONSENT}` } });
+    const full = await call("/", { headers: { cookie: FULL_CONSENT_COOKIE } });
     expect(full.headers.get("content-security-policy")).toBeNull();
     await full.text();
   });

@@ -3,11 +3,11 @@
 // (decoded with the header corrected, or refused), charsets, and header vectors.
 import { describe, expect, it } from "vitest";
 import { INERT_CSP } from "../../src/csp";
-import { FULL_CONSENT, call, respondPath } from "../helpers";
+import { FULL_CONSENT_COOKIE, call, respondPath } from "../helpers";
 
 const TRACKER_PAGE = `<!doctype html><html><head><script src="https://www.googletagmanager.com/gtag/js?id=G-1"></script></head><body><script>_paq.push(['trackPageView'])</script><p>x</p></body></html>`;
 const LIVE = `<script src="https://www.googletagmanager.com/gtag/js?id=G-1">`;
-const full = { cookie: `cookies_preferences=${FULL_CONSENT}` };
+const full = { cookie: FULL_CONSENT_COOKIE };
 
 function b64(bytes: Uint8Array): string {
   let bin = "";

@@ -1,11 +1,15 @@
 // The enforcer as a Hono middleware in another app: cookies set by handlers are filtered,
 // handlers see only consented cookies, and Hono's c.res setter cannot bring stripped lines back.
+import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { consentBanner, consentEdge, cookiesPage, type ConsentEdgeEnv } from "../../src/middleware";
 import { BANNER_ID } from "../../src/rewrite";
 import { POLICIES } from "../../src/policy";
-import { FULL_CONSENT } from "../helpers";
+import { FULL_CONSENT_COOKIE, recordCookie } from "../helpers";
+
+/** The app's bindings: the library reads the consent record's key from CONSENT_SECRET. */
+const ENV = { CONSENT_SECRET: env.CONSENT_SECRET };
 
 function makeApp() {
   const records: object[] = [];
@@ -32,7 +36,7 @@ describe("consentEdge middleware", () => {
 
   it("passes consented lines byte-for-byte", async () => {
     const { app } = makeApp();
-    const res = await app.request("http://maia.opendatasoft.com/", { headers: { cookie: `cookies_preferences=${FULL_CONSENT}` } });
+    const res = await app.request("http://maia.opendatasoft.com/", { headers: { cookie: `${FULL_CONSENT_COOKIE}` } }, ENV);
     expect(res.headers.getSetCookie()).toEqual(["_ga=1; Path=/", "sessionid=s; HttpOnly; Path=/"]);
   });
 
@@ -48,6 +52,17 @@ describe("consentEdge middleware", () => {
       return c.text("x");
     });
     const res = await app.request("http://maia.opendatasoft.com/");
+    expect(res.headers.getSetCookie()).toEqual([]);
+  });
+
+  it("trusts no consent without the CONSENT_SECRET binding (fail closed)", async () => {
+    const app = new Hono();
+    app.use(consentEdge({ policy: POLICIES.byId("maia")!, log: () => {} }));
+    app.get("/", (c) => {
+      c.header("set-cookie", "_ga=1; Path=/", { append: true });
+      return c.text("x");
+    });
+    const res = await app.request("http://maia.opendatasoft.com/", { headers: { cookie: FULL_CONSENT_COOKIE } });
     expect(res.headers.getSetCookie()).toEqual([]);
   });
 
@@ -80,9 +95,10 @@ describe("cookiesPage and consentBanner: /cookies and the banner in another app,
       method: "POST",
       body: "action=refuse&return=%2F",
       headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin" },
-    });
+    }, ENV);
     expect(saved.status).toBe(303);
     expect(saved.headers.getSetCookie().some((l) => l.startsWith("cookies_preferences="))).toBe(true);
+    expect(saved.headers.getSetCookie().some((l) => l.startsWith("__Host-consent-edge=v1."))).toBe(true);
   });
 
   it("shows the banner on HTML pages until the visitor chooses, never on JSON", async () => {
@@ -92,7 +108,7 @@ describe("cookiesPage and consentBanner: /cookies and the banner in another app,
     expect(first).toContain('name="return" value="/?x=1"');
     // After the document's end, which the browser reads as the end of the body.
     expect(first.indexOf(BANNER_ID)).toBeGreaterThan(first.indexOf("</html>"));
-    const chosen = await (await app.request("https://maia.opendatasoft.com/", { headers: { cookie: `cookies_preferences=${FULL_CONSENT}` } })).text();
+    const chosen = await (await app.request("https://maia.opendatasoft.com/", { headers: { cookie: await recordCookie(["ga"], { https: true }) } }, ENV)).text();
     expect(chosen).not.toContain(BANNER_ID);
     const json = await app.request("https://maia.opendatasoft.com/data.json");
     expect(await json.json()).toEqual({ ok: true });
@@ -102,7 +118,7 @@ describe("cookiesPage and consentBanner: /cookies and the banner in another app,
     const app = new Hono<ConsentEdgeEnv>();
     app.use(consentEdge({ policy: maia, log: () => {} }));
     app.get("/", (c) => c.text(`${c.var.policy.id} ${c.var.consent.explicit} ${[...c.var.consent.granted].sort().join(",")}`));
-    const res = await app.request("https://maia.opendatasoft.com/", { headers: { cookie: `cookies_preferences=${FULL_CONSENT}` } });
+    const res = await app.request("https://maia.opendatasoft.com/", { headers: { cookie: await recordCookie(["ga", "matomo", "xiti", "at"], { https: true }) } }, ENV);
     expect(await res.text()).toBe("maia true at,ga,matomo,xiti");
   });
 

@@ -1,7 +1,9 @@
 // The worker inside workerd, in front of a real origin server: Set-Cookie decisions,
 // Cookie forwarding, methods, redirects, errors, hop-by-hop headers and tenants.
 import { describe, expect, it } from "vitest";
-import { FULL_CONSENT, call, echoHeader, respondPath, setCookies, type Echo } from "../helpers";
+import { serializeConsent } from "../../src/consent/serialize";
+import { POLICIES } from "../../src/policy";
+import { ALL_KEYS, FULL_CONSENT_COOKIE, call, echoHeader, recordCookie, respondPath, setCookies, type Echo } from "../helpers";
 
 const FUTURE = "Expires=Wed, 21 Oct 2099 07:28:00 GMT";
 const NECESSARY = [
@@ -29,26 +31,52 @@ describe("Set-Cookie enforcement", () => {
   });
 
   it("keeps every declared cookie with full consent, still dropping unknown ones", async () => {
-    const res = await call(respondPath({ setCookies: MIXED }), { headers: { cookie: `cookies_preferences=${FULL_CONSENT}` } });
+    const res = await call(respondPath({ setCookies: MIXED }), { headers: { cookie: `${FULL_CONSENT_COOKIE}` } });
     expect(setCookies(res)).toEqual(MIXED.filter((l) => !UNKNOWN.includes(l)));
   });
 
   it("keeps only the consented service's cookies", async () => {
-    const onlyGa = encodeURIComponent(JSON.stringify({ ga: true, matomo: false, timestamp: 1 }));
-    const res = await call(respondPath({ setCookies: MIXED }), { headers: { cookie: `cookies_preferences=${onlyGa}` } });
+    const res = await call(respondPath({ setCookies: MIXED }), { headers: { cookie: await recordCookie(["ga"]) } });
     expect(setCookies(res)).toEqual([STATISTICS[0], NECESSARY[0], STATISTICS[1], NECESSARY[1], STATISTICS[2], NECESSARY[2]]);
   });
 
-  it("accepts the plain category form", async () => {
-    const res = await call(respondPath({ setCookies: MIXED }), { headers: { cookie: "cookies_preferences=statistics" } });
-    expect(setCookies(res)).toEqual(MIXED.filter((l) => !UNKNOWN.includes(l)));
+  it("never grants from cookies_preferences, whatever its form: any sibling host can write it", async () => {
+    const maia = POLICIES.byId("maia")!;
+    for (const value of ["statistics", serializeConsent(ALL_KEYS, maia, Date.now()), encodeURIComponent('{"ga":true,"timestamp":1}')]) {
+      const res = await call(respondPath({ setCookies: MIXED }), { headers: { cookie: `cookies_preferences=${value}` } });
+      // Only the necessary lines, then the deletion of the untrusted copy (host-only and parent domain).
+      expect(setCookies(res).slice(0, NECESSARY.length), value).toEqual(NECESSARY);
+      expect(setCookies(res).slice(NECESSARY.length).every((l) => l.startsWith("cookies_preferences=; Max-Age=0;")), value).toBe(true);
+    }
   });
 
-  it("treats an unreadable consent cookie as necessary only", async () => {
-    for (const bad of ["%7B%22ga", "true", "{ga:true}", "x".repeat(5000)]) {
-      const res = await call(respondPath({ setCookies: MIXED }), { headers: { cookie: `cookies_preferences=${bad}` } });
-      expect(setCookies(res), bad).toEqual(NECESSARY);
+  it("treats an unreadable, forged or foreign record as necessary only", async () => {
+    const valid = (await recordCookie(ALL_KEYS)).split("=")[1];
+    const [v, id, at, keys, mac] = valid.split(".");
+    const flip = (text: string) => text.slice(0, -1) + (text.endsWith("A") ? "B" : "A");
+    const bad = [
+      "%7B%22ga", "true", "x".repeat(5000), "", "v1", `v2.${id}.${at}.${keys}.${mac}`,
+      `${v}.${id}.${at}.${keys}.${flip(mac)}`, // forged MAC
+      `${v}.${id}.${at}.ga~matomo~xiti~at~extra.${mac}`, // keys changed
+      `${v}.${id}.${Number(at) + 1}.${keys}.${mac}`, // time changed
+      (await recordCookie(ALL_KEYS, { tenant: "inai" })).split("=")[1], // another tenant's valid record
+      (await recordCookie(ALL_KEYS, { decidedAt: Date.now() - 181 * 86_400_000 })).split("=")[1], // expired
+      `${valid}; consent-edge-http=${flip(valid)}`, // two different records
+    ];
+    for (const value of bad) {
+      const res = await call(respondPath({ setCookies: MIXED }), { headers: { cookie: `consent-edge-http=${value}` } });
+      expect(setCookies(res), value).toEqual(NECESSARY);
     }
+  });
+
+  it("never reads the http fallback record over https, nor the https record over http", async () => {
+    const http = await recordCookie(ALL_KEYS);
+    const https = await recordCookie(ALL_KEYS, { https: true });
+    expect(setCookies(await call(respondPath({ setCookies: MIXED }), { https: true, headers: { cookie: http } }))).toEqual(NECESSARY);
+    expect(setCookies(await call(respondPath({ setCookies: MIXED }), { headers: { cookie: https } }))).toEqual(NECESSARY);
+    expect(setCookies(await call(respondPath({ setCookies: MIXED }), { https: true, headers: { cookie: https } }))).toEqual(
+      MIXED.filter((l) => !UNKNOWN.includes(l)),
+    );
   });
 
   it("honours Sec-GPC when the visitor made no choice", async () => {
@@ -92,10 +120,39 @@ describe("what reaches the origin", () => {
     const echo = (await res.json()) as Echo;
     expect(echoHeader(echo, "cookie")).toEqual(["sessionid=s1; csrftoken=t; django_language=fr"]);
 
-    const consented = await call("/__fixture/echo", { headers: { cookie: `${cookie}; cookies_preferences=${FULL_CONSENT}` } });
+    const consented = await call("/__fixture/echo", { headers: { cookie: `${cookie}; ${FULL_CONSENT_COOKIE}` } });
+    // The worker's record is its own: it never reaches the origin.
     expect(echoHeader((await consented.json()) as Echo, "cookie")).toEqual([
-      `sessionid=s1; _ga=GA1; csrftoken=t; _pk_id.1.ab=x; django_language=fr; cookies_preferences=${FULL_CONSENT}`,
+      `sessionid=s1; _ga=GA1; csrftoken=t; _pk_id.1.ab=x; django_language=fr`,
     ]);
+  });
+
+  it("gives the origin the cookies_preferences of the trusted decision: a tossed one is replaced, or dropped", async () => {
+    const maia = POLICIES.byId("maia")!;
+    const decidedAt = Date.now() - 1000;
+    const record = await recordCookie(["ga"], { decidedAt });
+    const trusted = serializeConsent(["ga"], maia, decidedAt);
+    const tossed = serializeConsent(ALL_KEYS, maia, Date.now());
+    const echo = async (cookie: string) => {
+      const res = await call("/__fixture/echo", { headers: { cookie } });
+      return { sent: echoHeader((await res.json()) as Echo, "cookie"), lines: setCookies(res) };
+    };
+    // No trusted choice: a granting cookies_preferences never reaches the origin, and is deleted where siblings write it.
+    const none = await echo(`sessionid=s; cookies_preferences=${tossed}`);
+    expect(none.sent).toEqual(["sessionid=s"]);
+    expect(none.lines).toEqual([
+      "cookies_preferences=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Domain=opendatasoft.com; SameSite=Lax",
+      "cookies_preferences=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; SameSite=Lax",
+    ]);
+    // A trusted choice: the origin sees its value, in place of the tossed one; the jar is repaired.
+    const replaced = await echo(`sessionid=s; cookies_preferences=${tossed}; ${record}`);
+    expect(replaced.sent).toEqual([`sessionid=s; cookies_preferences=${trusted}`]);
+    expect(replaced.lines[0]).toMatch(/^cookies_preferences=; Max-Age=0; .*; Domain=opendatasoft.com;/);
+    expect(replaced.lines[1]).toMatch(new RegExp(`^cookies_preferences=${trusted.replace(/[%.]/g, "\\$&")}; Path=/; Max-Age=`));
+    // The matching value passes byte-for-byte, with nothing to repair.
+    const matching = await echo(`cookies_preferences=${trusted}; sessionid=s; ${record}`);
+    expect(matching.sent).toEqual([`cookies_preferences=${trusted}; sessionid=s`]);
+    expect(matching.lines).toEqual([]);
   });
 
   it("sends no Cookie header when nothing may pass", async () => {

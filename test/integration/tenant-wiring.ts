@@ -25,7 +25,7 @@ export async function serve(policy: CompiledPolicy, url: string, init: RequestIn
   const logs: Array<Record<string, unknown>> = [];
   const request = new Request(url, { redirect: "manual", ...init });
   const host = new URL(url).hostname;
-  const state = stateFor(request, policy, host);
+  const state = await stateFor(request, policy, host, env.CONSENT_SECRET);
   const res = await forwardToOrigin(request, { policy, consent: state.consent, secure: state.secure, host }, {
     origin: new URL(env.ORIGIN!).origin,
     timeoutMs: 5000,

@@ -4,9 +4,8 @@ import type { AppEnv } from "../../src/app-env";
 import { cookiesRoutes, cookiesTrailingSlash } from "../../src/pages";
 import { compilePolicy } from "../../src/policy/compile";
 import type { CompiledPolicy, TenantPolicy } from "../../src/policy/types";
-import { cookieValues, parseCookieHeader } from "../../src/cookies/cookie-header";
-import { isGpc, parseConsent } from "../../src/consent/parse";
-import { CONSENT_COOKIE } from "../../src/consent/serialize";
+import { stateFor } from "../../src/request-state";
+import { TEST_CONSENT_SECRET } from "../secret";
 
 export const SITE = "https://maia.opendatasoft.com";
 
@@ -88,12 +87,13 @@ export const POLICY: CompiledPolicy = compilePolicy(tenantPolicy());
 export function makeApp(policy: CompiledPolicy = POLICY) {
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
-    const cookies = parseCookieHeader(c.req.header("cookie"));
-    c.set("policy", policy);
-    c.set("cookies", cookies);
-    c.set("consent", parseConsent(cookieValues(cookies, CONSENT_COOKIE), policy, { gpc: isGpc(c.req.header("sec-gpc")) }));
-    c.set("secure", c.req.url.startsWith("https:"));
-    c.set("host", new URL(c.req.url).hostname);
+    c.env = { ...c.env, CONSENT_SECRET: TEST_CONSENT_SECRET };
+    const state = await stateFor(c.req.raw, policy, new URL(c.req.url).hostname, TEST_CONSENT_SECRET);
+    c.set("policy", state.policy);
+    c.set("cookies", state.cookies);
+    c.set("consent", state.consent);
+    c.set("secure", state.secure);
+    c.set("host", state.host);
     await next();
   });
   app.route("/cookies", cookiesRoutes);

@@ -2,8 +2,11 @@
 // three formats, headers, language choice, and the preference form end to end.
 import { describe, expect, it } from "vitest";
 import { parseConsent } from "../../src/consent/parse";
+import { consentKey, newConsentRecord, RECORD_COOKIE, RECORD_COOKIE_HTTP, signConsentRecord } from "../../src/consent/record";
 import { CONSENT_COOKIE, serializeConsent } from "../../src/consent/serialize";
 import { compilePolicy } from "../../src/policy/compile";
+import type { CompiledPolicy } from "../../src/policy/types";
+import { TEST_CONSENT_SECRET } from "../secret";
 import { makeApp, POLICY, SITE, tenantPolicy } from "./fixture";
 
 const HTTPS = `${SITE}/cookies`;
@@ -25,10 +28,19 @@ function post(body: string, headers: Record<string, string> = {}, url = HTTPS) {
 /** The cookies_preferences value a response writes, and the others it writes, by name. */
 function written(res: Response) {
   const lines = res.headers.getSetCookie();
-  const consentLine = lines.find((l) => l.startsWith(`${CONSENT_COOKIE}=`));
+  const consentLine = lines.find((l) => l.startsWith(`${CONSENT_COOKIE}=`) && !l.startsWith(`${CONSENT_COOKIE}=;`));
   const value = consentLine?.split(";")[0].slice(CONSENT_COOKIE.length + 1);
   const expired = lines.filter((l) => l.includes("Max-Age=0")).map((l) => l.split("=")[0]);
-  return { consentLine, value, expired };
+  const recordLine = lines.find((l) => l.startsWith(`${RECORD_COOKIE}=`) || l.startsWith(`${RECORD_COOKIE_HTTP}=`));
+  /** The trusted record as the browser sends it back: `name=value`. */
+  const record = recordLine?.split(";")[0];
+  return { consentLine, value, expired, recordLine, record };
+}
+
+/** A trusted record pair for https, signed with the test secret as the POST handler signs it. */
+async function signed(granted: string[], policy: CompiledPolicy = POLICY): Promise<string> {
+  const value = await signConsentRecord(newConsentRecord(granted, Date.now()), policy, await consentKey(TEST_CONSENT_SECRET)!);
+  return `${RECORD_COOKIE}=${value}`;
 }
 
 function grantedBy(value: string | undefined) {
@@ -70,8 +82,7 @@ describe("GET /cookies (HTML)", () => {
   });
 
   it("shows the current choice and pre-checks granted services", async () => {
-    const value = serializeConsent(["matomo"], POLICY, 1_700_000_000_000);
-    const html = await (await get({ cookie: `${CONSENT_COOKIE}=${value}` })).text();
+    const html = await (await get({ cookie: await signed(["matomo"]) })).text();
     expect(html).toContain("You have made a choice:");
     expect(html).toContain("Matomo &lt;b&gt;&amp;&lt;/b&gt; | co (Statistics): allowed");
     expect(html).toContain("Google Analytics (Statistics): refused");
@@ -141,14 +152,13 @@ describe("language", () => {
 
 describe("content negotiation", () => {
   it("answers JSON with the declaration and the visitor's consent", async () => {
-    const value = serializeConsent(["ga"], POLICY, 1_700_000_000_000);
-    const res = await get({ accept: "application/json", cookie: `${CONSENT_COOKIE}=${value}` });
+    const res = await get({ accept: "application/json", cookie: await signed(["ga"]) });
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
     expect(res.headers.get("vary")).toBe("Accept, Accept-Language, Cookie");
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     const body = (await res.json()) as any;
     expect(body).toMatchObject({ tenant: "maia", revision: "2026-11", siteUrl: SITE, lang: "en" });
-    expect(body.consent).toEqual({ explicit: true, source: "cookie", granted: ["ga"] });
+    expect(body.consent).toMatchObject({ explicit: true, source: "cookie", granted: ["ga"] });
     expect(body.categories.map((c: any) => [c.id, c.services])).toEqual([
       ["necessary", ["opendatasoft"]],
       ["functional", ["at"]],
@@ -218,8 +228,12 @@ describe("POST /cookies", () => {
     const res = await post("action=refuse", { cookie });
     const { value, expired } = written(res);
     expect(grantedBy(value)).toEqual({ explicit: true, granted: [] });
-    expect(expired.sort()).toEqual(["_ga", "_ga_ABC", "_pk_id.1.abcd", "atuserid"]);
-    expect(res.headers.getSetCookie().find((l) => l.startsWith("_ga="))).toMatch(/^_ga=; Max-Age=0; .*Path=\/.*; Secure/);
+    // The carried cookies_preferences may be a sibling's copy on the parent domain: deleted there, then rewritten host-only.
+    expect(expired.sort()).toEqual(["_ga", "_ga_ABC", "_pk_id.1.abcd", "atuserid", "cookies_preferences"]);
+    const lines = res.headers.getSetCookie();
+    expect(lines.find((l) => l.startsWith("cookies_preferences=;"))).toMatch(/; Domain=opendatasoft\.com; /);
+    expect(lines.findIndex((l) => l.startsWith("cookies_preferences=;"))).toBeLessThan(lines.findIndex((l) => /^cookies_preferences=[^;]/.test(l)));
+    expect(lines.find((l) => l.startsWith("_ga="))).toMatch(/^_ga=; Max-Age=0; .*Path=\/.*; Secure/);
   });
 
   it("save grants the checked keys only and expires the cookies of the others", async () => {
@@ -231,10 +245,10 @@ describe("POST /cookies", () => {
   });
 
   it("withdrawing statistics after accepting expires the statistics cookies the browser now carries", async () => {
-    const accepted = written(await post("action=accept")).value!;
-    const before = await get({ accept: "application/json", cookie: `${CONSENT_COOKIE}=${accepted}; _ga=1; _ga_X=2` });
+    const accepted = written(await post("action=accept")).record!;
+    const before = await get({ accept: "application/json", cookie: `${accepted}; _ga=1; _ga_X=2` });
     expect(((await before.json()) as any).consent.granted).toEqual(["at", "ga", "matomo"]);
-    const res = await post("action=save&at=on", { cookie: `${CONSENT_COOKIE}=${accepted}; _ga=1; _ga_X=2; atuserid=3` });
+    const res = await post("action=save&at=on", { cookie: `${accepted}; _ga=1; _ga_X=2; atuserid=3` });
     const { value, expired } = written(res);
     expect(grantedBy(value).granted).toEqual(["at"]);
     expect(expired.sort()).toEqual(["_ga", "_ga_X"]);
@@ -332,21 +346,23 @@ describe("re-consent across policy revisions", () => {
     ((await (await policyApp.request(HTTPS, { headers: { accept: "application/json", cookie } })).json()) as any).consent;
 
   it("a choice saved under another revision no longer counts; one saved here does", async () => {
-    const oldPolicy = compilePolicy(tenantPolicy({ revision: "2025-01" }));
-    const old = serializeConsent(["ga"], oldPolicy, 1_700_000_000_000);
-    expect(await json(`${CONSENT_COOKIE}=${old}`)).toEqual({ explicit: false, source: "default", granted: [] });
-    const html = await (await get({ cookie: `${CONSENT_COOKIE}=${old}` })).text();
+    const old = await signed(["ga"], compilePolicy(tenantPolicy({ revision: "2025-01" })));
+    expect(await json(old)).toEqual({ explicit: false, source: "default", granted: [] });
+    const html = await (await get({ cookie: old })).text();
     expect(html).toContain("You have not made a choice yet");
 
-    const fresh = written(await post("action=save&ga=on", { cookie: `${CONSENT_COOKIE}=${old}` })).value!;
-    expect(await json(`${CONSENT_COOKIE}=${fresh}`)).toEqual({ explicit: true, source: "cookie", granted: ["ga"] });
-    // The same cookie is outdated for a tenant whose policy moved on.
-    expect((await json(`${CONSENT_COOKIE}=${fresh}`, makeApp(compilePolicy(tenantPolicy({ revision: "2027-01" }))))).explicit).toBe(false);
+    const fresh = written(await post("action=save&ga=on", { cookie: old })).record!;
+    expect(await json(fresh)).toMatchObject({ explicit: true, source: "cookie", granted: ["ga"] });
+    // The same record is outdated for a tenant whose policy moved on.
+    expect((await json(fresh, makeApp(compilePolicy(tenantPolicy({ revision: "2027-01" }))))).explicit).toBe(false);
   });
 
-  it("a choice with no revision, as the portal's own banner writes it, still counts", async () => {
+  it("a cookies_preferences grant, current revision or none, is never a choice: any sibling host can write it", async () => {
+    const current = serializeConsent(["ga"], POLICY, Date.now());
     const banner = encodeURIComponent(JSON.stringify({ ga: true, matomo: false, at: false, timestamp: 1_700_000_000_000 }));
-    expect(await json(`${CONSENT_COOKIE}=${banner}`)).toEqual({ explicit: true, source: "cookie", granted: ["ga"] });
+    for (const value of [current, banner]) {
+      expect(await json(`${CONSENT_COOKIE}=${value}`)).toEqual({ explicit: false, source: "default", granted: [] });
+    }
   });
 });
 

@@ -4,7 +4,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { BANNER_ID } from "../../src/rewrite";
-import { FULL_CONSENT, MAIA, call } from "../helpers";
+import { FULL_CONSENT_COOKIE, MAIA, call } from "../helpers";
 
 /** Every `<script ...>` start tag of a page, in order, with the text up to its end tag. */
 function scripts(html: string): Array<{ tag: string; text: string }> {
@@ -52,7 +52,7 @@ describe("the demo home page through the worker", () => {
 
   it("passes the page unchanged with full consent", async () => {
     const [viaWorker, direct] = await Promise.all([
-      call("/", { headers: { cookie: `cookies_preferences=${FULL_CONSENT}` } }),
+      call("/", { headers: { cookie: `${FULL_CONSENT_COOKIE}` } }),
       fromOrigin("/"),
     ]);
     expect(viaWorker.status).toBe(200);
