@@ -12,7 +12,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { executableScripts } from "../bench/lib/checks.mjs";
+import { endsWhole, executableScripts } from "../bench/lib/checks.mjs";
 import { acceptAllRecord } from "../bench/lib/consent-record.mjs";
 import { bundleWorker, freePort, readWranglerConfig, memoryOf, startWorkerd, stop, writeWorkerdConfig } from "../bench/lib/processes.mjs";
 import { startOrigin } from "../demo/origin.mjs";
@@ -75,7 +75,7 @@ function expectNames(res, expected) {
   return sameList(got, want) ? undefined : `Set-Cookie [${got.join(", ")}], expected [${want.join(", ")}]`;
 }
 function expectHtmlEnd(body) {
-  return body.trimEnd().endsWith("</html>") ? undefined : "HTML body truncated";
+  return endsWhole(body) ? undefined : "HTML body truncated";
 }
 
 /** The mix, in a fixed cycle. `check(res, sampled)` returns undefined when right, else a reason. */

@@ -104,7 +104,12 @@ function firstPartyKept(res) {
   if (!scripts.some(([attrs]) => attrs.includes("/static/ods-frontend.js"))) return "first-party script was blocked too";
 }
 
+/** The page's own end, then at most the banner, which the worker writes after the document's end. */
+export function endsWhole(html) {
+  return html.trimEnd().replace(/<div id="consent-edge-banner"[\s\S]*<\/div>$/, "").trimEnd().endsWith("</html>");
+}
+
 function checkHtml(res) {
   const html = res.body?.toString("utf8") ?? "";
-  if (!html.trimEnd().endsWith("</html>") || !html.includes('class="ods-catalog"')) return "HTML body truncated or replaced";
+  if (!endsWhole(html) || !html.includes('class="ods-catalog"')) return "HTML body truncated or replaced";
 }
