@@ -38,6 +38,7 @@
  *            setCookies?: string[],          // each its own `Set-Cookie:` line, after `headers`, bytes unaltered
  *            body?: string,                  // UTF-8; or
  *            bodyBase64?: string }           // raw body bytes (e.g. a gzip body with Content-Encoding)
+ *          `&pad=N` (optional): each "__PAD__" in the body becomes N "x" (max 1 MiB), for large pages.
  *          Header values are written as their UTF-8 bytes. Content-Length is added when `headers` has neither
  *          Content-Length nor Transfer-Encoding (and the status may carry a body). Node adds Date and Connection.
  *          A spec that is not valid base64url JSON of this shape -> 400; a header Node refuses to write
@@ -562,6 +563,9 @@ function fixtureRespond(req, res, url) {
     if (!(err instanceof SpecError)) throw err;
     return send(req, res, 400, { "Content-Type": "text/plain; charset=utf-8" }, `bad spec: ${err.message}\n`);
   }
+  // ?pad=N: every "__PAD__" in the body becomes N × "x" (max 1 MiB), for large pages whose spec must fit in a URL.
+  const pad = intParam(url, "pad", 0, 1024 * 1024);
+  if (pad && spec.body) spec.body = Buffer.from(spec.body.toString("latin1").replaceAll("__PAD__", "x".repeat(pad)), "latin1");
   // Answer only after the request body is consumed, so the connection stays reusable.
   req.resume();
   req.on("end", () => {
