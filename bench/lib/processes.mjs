@@ -105,6 +105,17 @@ function waitForPort(port, child, timeoutMs) {
 
 const capnpString = (s) => JSON.stringify(s);
 
+/** BENCH_VARS="CSP_MODE=off,CSP_REPORT_SAMPLE=0": more text bindings for both workers (e.g. to time the rewriter's full coverage). */
+function extraBindings() {
+  const raw = process.env.BENCH_VARS;
+  if (!raw) return "";
+  return raw
+    .split(",")
+    .filter((kv) => kv.includes("="))
+    .map((kv) => `, (name = ${capnpString(kv.slice(0, kv.indexOf("=")).trim())}, text = ${capnpString(kv.slice(kv.indexOf("=") + 1).trim())})`)
+    .join("");
+}
+
 /**
  * Writes a capnp config into `dir` serving the pass-through worker on `ports.passthrough` and the
  * consent-edge bundle (the files of `bundleDir`, `mainModule` first) on `ports.edge`, both with
@@ -125,7 +136,7 @@ export function writeWorkerdConfig({ dir, passthroughFile, bundleDir, mainModule
   const common =
     `compatibilityDate = ${capnpString(compatibilityDate)},\n` +
     `  compatibilityFlags = [${compatibilityFlags.map(capnpString).join(", ")}],\n` +
-    `  bindings = [(name = "ORIGIN", text = ${capnpString(origin)}), (name = "CONSENT_SECRET", text = "bench-consent-secret-0123456789abcdef")],\n` +
+    `  bindings = [(name = "ORIGIN", text = ${capnpString(origin)}), (name = "CONSENT_SECRET", text = "bench-consent-secret-0123456789abcdef")${extraBindings()}],\n` +
     `  globalOutbound = "loopback",`;
   const config = `using Workerd = import "/workerd/workerd.capnp";
 
