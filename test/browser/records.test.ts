@@ -1,6 +1,6 @@
 // Consent records from real Chromium: the banner's plain form (JavaScript off) and a fetch()
 // from a page (JavaScript on) each write one record, with where and how they were made, into
-// the local D1 that `npm run report` reads.
+// the local D1 that `npm run report` reads; /cookies then quotes the record's reference.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -71,11 +71,14 @@ describe("consent records from Chromium", () => {
     const back = page.waitForResponse((r) => r.request().method() === "GET" && new URL(r.url()).pathname === "/");
     await page.click(`${BANNER} button[value="accept"]`);
     expect((await back).status()).toBe(200);
-    await noJs.close();
 
     let rows = await recordsWhen(dir, 1);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ kind: "choice", action: "accept", place: "banner", via: "form", lang: "en", browser: "Chrome" });
+    // The visitor's /cookies page quotes the same reference, from the signed consent in the jar.
+    await page.goto(`${base}/cookies?lang=en`);
+    expect(await page.textContent("#choice-reference code")).toBe(rows[0].id);
+    await noJs.close();
 
     // A page's script posting the form (the page's own CSP is not what is tested here).
     const js = await browser.newContext({ bypassCSP: true, ignoreHTTPSErrors: true });

@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import { POLICIES } from "../../src/policy";
-import { optionalConsentKeys } from "../../src/pages/view";
+import { formatDecisionTime, optionalConsentKeys } from "../../src/pages/view";
 import { policyHash } from "../../src/proof/policy-hash";
 import { MAIA } from "../helpers";
 
@@ -119,6 +119,16 @@ describe("consent records", () => {
     ]);
     expect(JSON.parse(rows[1].withdrawn as string)).toEqual([...optionalConsentKeys(maia)].sort());
     expect(rows[0].id).not.toBe(rows[1].id);
+  });
+
+  it("the visitor's /cookies page then names the choice by its record's reference and time", async () => {
+    const chose = await post({ mode: "navigate", body: "action=accept&from=banner&lang=en" });
+    const [r] = await records();
+    const ctx = createExecutionContext();
+    const page = await worker.fetch(new Request(`https://${MAIA}/cookies?lang=en`, { headers: { cookie: cookiesSetBy(chose) } }), { ...env, DB: env.RECORDS_TEST_DB }, ctx);
+    await waitOnExecutionContext(ctx);
+    const html = await page.text();
+    expect(html).toContain(`${formatDecisionTime(r.created_at as number, "en")}, reference <code>${r.id}</code>`);
   });
 
   it("a form without `from` (a script, a tool) is recorded as made elsewhere, its language from the request", async () => {
