@@ -9,8 +9,8 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { checkDeployment } from "./lib/deploy-check.mjs";
+import { loadPolicyCode } from "./lib/policy-code.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -37,16 +37,7 @@ try {
 }
 
 // The tenants, validated by the worker's own registry (as scripts/policies.mjs does).
-const bundle = await build({
-  stdin: { contents: 'export { createRegistry } from "./src/policy/registry.ts";', resolveDir: root, loader: "ts" },
-  bundle: true,
-  write: false,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  logLevel: "silent",
-});
-const { createRegistry } = await import(`data:text/javascript;base64,${Buffer.from(bundle.outputFiles[0].text).toString("base64")}`);
+const { createRegistry } = await loadPolicyCode();
 async function readJsonDir(dir) {
   const out = {};
   const names = (await readdir(dir).catch(() => [])).filter((n) => n.endsWith(".json") && n !== "policy.schema.json").sort();

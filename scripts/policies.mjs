@@ -8,7 +8,7 @@
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { loadPolicyCode } from "./lib/policy-code.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -24,20 +24,7 @@ const generatedPath = join(root, "src/policy/bundled.generated.ts");
 const checkOnly = args.includes("--check");
 
 // The worker's own policy code, bundled for Node.
-const bundle = await build({
-  stdin: {
-    contents: 'export { createRegistry } from "./src/policy/registry.ts"; export { findJsonSyntaxError } from "./src/policy/json-syntax.ts";',
-    resolveDir: root,
-    loader: "ts",
-  },
-  bundle: true,
-  write: false,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  logLevel: "silent",
-});
-const { createRegistry, findJsonSyntaxError } = await import(`data:text/javascript;base64,${Buffer.from(bundle.outputFiles[0].text).toString("base64")}`);
+const { createRegistry, findJsonSyntaxError } = await loadPolicyCode();
 
 function fail(file, field, message) {
   console.error(`${label}/${file}: ${field || "(root)"}: ${message}`);
