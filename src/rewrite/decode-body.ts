@@ -47,29 +47,36 @@ function isGzip(head: Uint8Array): boolean {
 }
 
 /**
- * The stream's first non-empty chunk, and a stream that yields it and then the rest (piped
- * natively once the first chunk is handed over). `head` is undefined for an empty body.
+ * The stream's first non-empty chunk, and a stream that yields it and then the rest. A plain
+ * pull-based stream (no TransformStream, no pipe): one read per chunk, nothing allocated per
+ * response but the stream itself. `head` is undefined for an empty body.
  */
 export async function peek(stream: ReadableStream<Uint8Array>): Promise<{ head: Uint8Array | undefined; stream: ReadableStream<Uint8Array> }> {
   const reader = stream.getReader();
   let first: ReadableStreamReadResult<Uint8Array>;
   do first = await reader.read();
   while (!first.done && first.value.byteLength === 0);
-  if (first.done) return { head: undefined, stream: new Response(null).body ?? new ReadableStream({ start: (c) => c.close() }) };
-  const head = first.value;
-  // A JavaScript TransformStream: workerd cannot pipe one native transform's output into another's input.
-  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-  (async () => {
-    const writer = writable.getWriter();
-    await writer.write(head);
-    writer.releaseLock();
-    reader.releaseLock();
-    await stream.pipeTo(writable);
-  })().catch((err) => {
-    writable.abort(err).catch(() => {});
-    stream.cancel(err).catch(() => {});
-  });
-  return { head, stream: readable };
+  if (first.done) return { head: undefined, stream: new ReadableStream<Uint8Array>({ start: (c) => c.close() }) };
+  return { head: first.value, stream: chain([first.value], reader) };
+}
+
+/** `chunks`, then whatever `reader` still gives. */
+function chain(chunks: Uint8Array[], reader: ReadableStreamDefaultReader<Uint8Array>): ReadableStream<Uint8Array> {
+  let i = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(c) {
+        if (i < chunks.length) return c.enqueue(chunks[i++]);
+        const r = await reader.read();
+        if (r.done) c.close();
+        else c.enqueue(r.value);
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 /** Undoes the content codings of a body (see `codingPlan`). */
@@ -127,15 +134,5 @@ function transcode(stream: ReadableStream<Uint8Array>, encoding: string): Readab
 }
 
 function prefixed(prefix: Uint8Array, stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-  (async () => {
-    const writer = writable.getWriter();
-    await writer.write(prefix.slice());
-    writer.releaseLock();
-    await stream.pipeTo(writable);
-  })().catch((err) => {
-    writable.abort(err).catch(() => {});
-    stream.cancel(err).catch(() => {});
-  });
-  return readable;
+  return chain([prefix.slice()], stream.getReader());
 }

@@ -117,19 +117,29 @@ export function rewriteHtml(res: Response, opts: RewriteOptions): Response {
   return transformed(res, headers, rewriter, coding, charset!);
 }
 
-/** `res` through `rewriter`, decoded first. Decoding looks at the first bytes: the rewriter reads a stream filled once they are known. */
+/**
+ * `res` through `rewriter`, decoded first. Decoding looks at the first bytes, so the rewriter
+ * reads a stream that sets the decoding up on its first pull (one plain stream, no pipe).
+ */
 function transformed(res: Response, headers: Headers, rewriter: HTMLRewriter, coding: CodingPlan, charset: CharsetPlan): Response {
-  const input = new TransformStream<Uint8Array, Uint8Array>();
-  const label = rewriterLabel(charset);
-  const out = rewriter.transform(new Response(input.readable, { headers: { "content-type": label ? `text/html; charset=${label}` : "text/html" } }));
   const source = res.body!;
-  (async () => {
-    const text = await textForRewriter(await decodeCodings(source, coding), charset);
-    await text.pipeTo(input.writable);
-  })().catch((err) => {
-    input.writable.abort(err).catch(() => {});
-    source.cancel(err).catch(() => {});
-  });
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  const input = new ReadableStream<Uint8Array>(
+    {
+      async pull(c) {
+        reader ??= (await textForRewriter(await decodeCodings(source, coding), charset)).getReader();
+        const r = await reader.read();
+        if (r.done) c.close();
+        else c.enqueue(r.value);
+      },
+      cancel(reason) {
+        return (reader ?? source).cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const label = rewriterLabel(charset);
+  const out = rewriter.transform(new Response(input, { headers: { "content-type": label ? `text/html; charset=${label}` : "text/html" } }));
   return new Response(out.body, { status: res.status, statusText: res.statusText, headers });
 }
 
