@@ -26,6 +26,8 @@ export interface FixtureSpec {
   setCookies?: string[];
   body?: string;
   bodyBase64?: string;
+  /** A matching If-None-Match / If-Modified-Since gets a 304. */
+  conditional?: boolean;
 }
 
 export function startOrigin(options?: StartOriginOptions): Promise<RunningOrigin>;

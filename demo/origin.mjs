@@ -37,7 +37,8 @@
  *            headers?: [name, value][],      // in order, each its own line, duplicates kept
  *            setCookies?: string[],          // each its own `Set-Cookie:` line, after `headers`, bytes unaltered
  *            body?: string,                  // UTF-8; or
- *            bodyBase64?: string }           // raw body bytes (e.g. a gzip body with Content-Encoding)
+ *            bodyBase64?: string,            // raw body bytes (e.g. a gzip body with Content-Encoding)
+ *            conditional?: boolean }         // a matching If-None-Match / If-Modified-Since gets a 304
  *          `&pad=N` (optional): each "__PAD__" in the body becomes N "x" (max 1 MiB), for large pages.
  *          Header values are written as their UTF-8 bytes. Content-Length is added when `headers` has neither
  *          Content-Length nor Transfer-Encoding (and the status may carry a body). Node adds Date and Connection.
@@ -58,6 +59,9 @@
  *                            `sessionid=s3ss10n; HttpOnly; Path=/; SameSite=Lax`, then alternately
  *                            `_ga_<i>=GA1.1.<i>; Path=/; Max-Age=63072000` (odd i) and `unknown_<i>=v<i>; Path=/` (even i).
  *   GET  /__fixture/big-header?bytes=65536   one `X-Big:` header of that many "x" (max 8 MiB), text body "ok".
+ *   GET  /__fixture/toss?value=<v>[&domain=opendatasoft.com][&flood=N][&secure=1]   a sibling's page: Set-Cookie
+ *                            `cookies_preferences=<v>; Domain=<domain>` and an inline script that writes N parent-domain
+ *                            cookies `flood_<i>` (Secure with secure=1) and the same grant by document.cookie.
  *
  * Inbound request headers up to 1 MiB are accepted (server maxHeaderSize). close() destroys every open socket.
  */
@@ -521,6 +525,8 @@ function routeFixture(req, res, url) {
       return fixtureManyCookies(req, res, url);
     case "/__fixture/big-header":
       return fixtureBigHeader(req, res, url);
+    case "/__fixture/toss":
+      return fixtureToss(req, res, url);
     default:
       return notFound(req, res);
   }
@@ -539,7 +545,7 @@ function readSpec(url) {
     throw new SpecError(`spec is not base64url JSON: ${err.message}`);
   }
   if (!spec || typeof spec !== "object" || Array.isArray(spec)) throw new SpecError("spec must be an object");
-  const { status = 200, headers = [], setCookies = [], body, bodyBase64 } = spec;
+  const { status = 200, headers = [], setCookies = [], body, bodyBase64, conditional = false } = spec;
   if (!Number.isInteger(status) || status < 100 || status > 999) throw new SpecError("status must be an integer 100-999");
   const isPair = (h) => Array.isArray(h) && h.length === 2 && typeof h[0] === "string" && typeof h[1] === "string";
   if (!Array.isArray(headers) || !headers.every(isPair)) throw new SpecError("headers must be [name, value][] of strings");
@@ -547,7 +553,18 @@ function readSpec(url) {
   if (body !== undefined && typeof body !== "string") throw new SpecError("body must be a string");
   if (bodyBase64 !== undefined && typeof bodyBase64 !== "string") throw new SpecError("bodyBase64 must be a string");
   const payload = bodyBase64 !== undefined ? Buffer.from(bodyBase64, "base64") : body !== undefined ? Buffer.from(body, "utf8") : undefined;
-  return { status, headers, setCookies, body: payload };
+  return { status, headers, setCookies, body: payload, conditional: conditional === true };
+}
+
+/** With `conditional`, the spec's ETag / Last-Modified answer a matching If-None-Match / If-Modified-Since with a 304. */
+function notModified(req, spec) {
+  if (!spec.conditional) return false;
+  const header = (name) => spec.headers.find(([n]) => n.toLowerCase() === name)?.[1];
+  const etag = header("etag");
+  const inm = req.headers["if-none-match"];
+  if (etag !== undefined && inm !== undefined) return inm.split(",").some((t) => t.trim() === etag);
+  const lastModified = header("last-modified");
+  return lastModified !== undefined && req.headers["if-modified-since"] === lastModified;
 }
 
 /** Node writes header strings as latin1: pass UTF-8 bytes through as such. */
@@ -570,6 +587,11 @@ function fixtureRespond(req, res, url) {
   req.resume();
   req.on("end", () => {
     try {
+      if (notModified(req, spec)) {
+        const kept = spec.headers.filter(([n]) => /^(etag|last-modified|cache-control|vary|expires)$/i.test(n));
+        res.writeHead(304, kept.flatMap(([n, v]) => [n, wireValue(v)]));
+        return res.end();
+      }
       const raw = [];
       for (const [name, value] of spec.headers) raw.push(name, wireValue(value));
       for (const line of spec.setCookies) raw.push("Set-Cookie", wireValue(line));
@@ -663,6 +685,25 @@ function fixtureManyCookies(req, res, url) {
 function fixtureBigHeader(req, res, url) {
   const bytes = intParam(url, "bytes", 65536, 8 * 1024 * 1024);
   send(req, res, 200, { "X-Big": "x".repeat(bytes), "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" }, "ok\n");
+}
+
+/**
+ * A sibling host's page that grants consent for the whole parent domain (cookie tossing) and,
+ * with `flood`, fills the domain's cookie quota so that the browser evicts older cookies.
+ */
+function fixtureToss(req, res, url) {
+  const value = url.searchParams.get("value") ?? "";
+  const domain = url.searchParams.get("domain") ?? "opendatasoft.com";
+  const flood = intParam(url, "flood", 0, 2000);
+  const secure = url.searchParams.get("secure") === "1" ? "; Secure" : "";
+  const grant = `cookies_preferences=${value}; Domain=${domain}; Path=/; Max-Age=86400`;
+  const script = `<script>
+  var grant = ${JSON.stringify(grant + secure)};
+  for (var i = 0; i < ${flood}; i++) document.cookie = "flood_" + i + "=x; Domain=${domain}; Path=/; Max-Age=86400${secure}";
+  document.cookie = grant;
+  window.__tossed = true;
+</script>`;
+  send(req, res, 200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "Set-Cookie": value ? [grant] : [] }, `<!doctype html><title>toss</title>${script}<p>tossed</p>`);
 }
 
 // ---------------------------------------------------------------------------------------------

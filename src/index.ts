@@ -18,7 +18,9 @@ import { ISOLATE_STRIP_TALLY } from "./proxy/exchange-log";
 import { forwardToOrigin } from "./proxy/forward";
 import { errorPage } from "./proxy/pages";
 import { resolveTenant, stateFor } from "./request-state";
+import { withoutReuse } from "./proxy/cache";
 import { rewriteHtml } from "./rewrite";
+import { classifyContentType } from "./rewrite/document";
 import { scheduled } from "./scheduled";
 import { CSP_MODES, type CspMode } from "./policy/types";
 
@@ -70,7 +72,7 @@ app.all("*", async function proxy(c) {
   const banner = !consent.explicit && consent.source !== "gpc" && policy.banner?.enabled !== false;
   // The language and the return path only matter to the banner.
   const url = banner ? new URL(c.req.url) : undefined;
-  return rewriteHtml(res, {
+  const out = rewriteHtml(res, {
     policy,
     consent,
     banner,
@@ -81,6 +83,11 @@ app.all("*", async function proxy(c) {
     pageUrl: c.req.url,
     cspMode: CSP_MODES.includes(c.env.CSP_MODE as CspMode) ? (c.env.CSP_MODE as CspMode) : undefined,
   });
+  // A document is treated according to the consent (scripts blocked or live, banner, CSP), even
+  // when this visitor's state left it as it came: never reused for another state (proxy/cache.ts).
+  const hasContent = out.status !== 304 && (out.body !== null || c.req.method === "HEAD");
+  if (policy.mode !== "report-only" && hasContent && classifyContentType(out.headers.get("content-type")).kind !== "other") return withoutReuse(out);
+  return out;
 });
 
 app.onError((err) => {

@@ -33,6 +33,8 @@ export interface FixtureSpec {
   headers?: Array<[string, string]>;
   setCookies?: string[];
   body?: string;
+  /** A matching If-None-Match / If-Modified-Since gets a 304. */
+  conditional?: boolean;
   /** Raw body bytes, base64 (e.g. a compressed body with its Content-Encoding). */
   bodyBase64?: string;
 }

@@ -3,6 +3,7 @@
  * Cookie header, streams both bodies, and returns the origin's response with its Set-Cookie
  * lines decided by the tenant policy. Failures of the world become 502/504 pages.
  */
+import { dropConditionals, forbidReuse, isDocumentRequest } from "./cache";
 import { errorPage } from "./pages";
 import { decideRequest, decideResponse, isReportOnly, stripLog, type ExchangeContext, type StripLog } from "./enforce";
 import { editResponseHeaders, forwardRequestHeaders, needsHopByHopEdit, rewriteLocation } from "./headers";
@@ -42,6 +43,8 @@ export async function forwardToOrigin(request: Request, ctx: ExchangeContext, op
   const reportOnly = isReportOnly(ctx.policy);
   const headers = forwardRequestHeaders(request.headers, { cookie: reportOnly ? cookieHeader : decision.cookie, host: ctx.host, secure: ctx.secure });
   const hasBody = request.method !== "GET" && request.method !== "HEAD" && request.body !== null;
+  // A document's answer depends on the consent: never revived by a 304 for a copy cached before (proxy/cache.ts).
+  if (!reportOnly && isDocumentRequest(request.headers)) dropConditionals(headers);
 
   // Raced against the fetch, never given to it: a signal on the fetch would also cut a body read
   // by JavaScript (the rewriter's) once the bound passed, however well it streams. The bound is
@@ -94,6 +97,8 @@ export async function forwardToOrigin(request: Request, ctx: ExchangeContext, op
   // Headers of a fetched Response are immutable; one native copy into a Response we own, edited in place.
   const out = new Response(body, { status: upstream.status, statusText: upstream.statusText, headers: upstream.headers });
   editResponseHeaders(out.headers, unchanged ? "unchanged" : response.setCookies);
+  // Its Set-Cookie lines were decided by this consent: not to be reused for another.
+  if (!unchanged) forbidReuse(out.headers);
   if (visitorLocation !== location && visitorLocation !== null) out.headers.set("location", visitorLocation);
   return out;
 }
