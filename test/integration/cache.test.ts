@@ -46,7 +46,8 @@ describe("caching of consent-dependent responses", () => {
 
   it("never forwards the validators of a document request, so no 304 revives a page cached for another state", async () => {
     const conditional = { "if-none-match": '"v1"', "if-modified-since": "Wed, 21 Oct 2026 07:28:00 GMT" };
-    for (const headers of [{ accept: "text/html,*/*;q=0.8" }, { "sec-fetch-dest": "document" }]) {
+    const documentHeaders: Array<Record<string, string>> = [{ accept: "text/html,*/*;q=0.8" }, { "sec-fetch-dest": "document" }];
+    for (const headers of documentHeaders) {
       const echo = (await (await call("/__fixture/echo", { headers: { ...conditional, ...headers } })).json()) as Echo;
       expect(echoHeader(echo, "if-none-match")).toEqual([]);
       expect(echoHeader(echo, "if-modified-since")).toEqual([]);
