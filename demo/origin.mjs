@@ -59,7 +59,7 @@
  *                            `sessionid=s3ss10n; HttpOnly; Path=/; SameSite=Lax`, then alternately
  *                            `_ga_<i>=GA1.1.<i>; Path=/; Max-Age=63072000` (odd i) and `unknown_<i>=v<i>; Path=/` (even i).
  *   GET  /__fixture/big-header?bytes=65536   one `X-Big:` header of that many "x" (max 8 MiB), text body "ok".
- *   GET  /__fixture/toss?value=<v>[&domain=opendatasoft.com][&flood=N][&secure=1]   a sibling's page: Set-Cookie
+ *   GET  /__fixture/toss?value=<v>[&domain=opendatasoft.com][&flood=N][&secure=1][&round=R]   a sibling's page: Set-Cookie
  *                            `cookies_preferences=<v>; Domain=<domain>` and an inline script that writes N parent-domain
  *                            cookies `flood_<i>` (Secure with secure=1) and the same grant by document.cookie.
  *
@@ -696,10 +696,13 @@ function fixtureToss(req, res, url) {
   const domain = url.searchParams.get("domain") ?? "opendatasoft.com";
   const flood = intParam(url, "flood", 0, 2000);
   const secure = url.searchParams.get("secure") === "1" ? "; Secure" : "";
+  // Another round of filler gets names of its own (flood_<round>_<i>), so it adds cookies instead of overwriting.
+  const round = intParam(url, "round", 0, 100);
+  const filler = round ? `flood_${round}_` : "flood_";
   const grant = `cookies_preferences=${value}; Domain=${domain}; Path=/; Max-Age=86400`;
   const script = `<script>
   var grant = ${JSON.stringify(grant + secure)};
-  for (var i = 0; i < ${flood}; i++) document.cookie = "flood_" + i + "=x; Domain=${domain}; Path=/; Max-Age=86400${secure}";
+  for (var i = 0; i < ${flood}; i++) document.cookie = ${JSON.stringify(filler)} + i + "=x; Domain=${domain}; Path=/; Max-Age=86400${secure}";
   document.cookie = grant;
   window.__tossed = true;
 </script>`;
