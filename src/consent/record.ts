@@ -42,7 +42,9 @@ const VERSION = "v1";
 const MAC_LABEL = "consent-edge/v1";
 const DECIDED_AT = /^[1-9][0-9]{0,15}$/;
 const KEY = /^[a-z0-9_-]+$/;
-const MAC = /^[A-Za-z0-9_-]{43}$/;
+// 32 bytes in 43 characters leave 2 unused bits in the last one: only the canonical (zero-bit)
+// spelling is accepted, so a value verifies only in the exact form the worker wrote.
+const MAC = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 
 /** The record's cookie name for a request over https (`secure`) or plain http. */
 export function recordCookieName(secure: boolean): string {
