@@ -13,8 +13,7 @@ import { cookiesRoutes, cookiesTrailingSlash } from "./pages";
 import { chooseLang } from "./pages/i18n";
 import { POLICIES } from "./policy";
 import { proxyConfig } from "./proxy/config";
-import type { StripLog } from "./proxy/enforce";
-import { ISOLATE_STRIP_TALLY } from "./proxy/exchange-log";
+import { tallyStrip } from "./proxy/exchange-log";
 import { forwardToOrigin } from "./proxy/forward";
 import { errorPage } from "./proxy/pages";
 import { resolveTenant, stateFor } from "./request-state";
@@ -97,12 +96,6 @@ app.onError((err) => {
 
 function logRecord(record: object): void {
   console.log(JSON.stringify(record));
-}
-
-/** Strips are counted per isolate and logged as one line a minute, not one per response. */
-function tallyStrip(record: StripLog): void {
-  const window = ISOLATE_STRIP_TALLY.add(record, Date.now());
-  if (window) logRecord(window);
 }
 
 // fetch: the Hono app; scheduled: the retention cron job.

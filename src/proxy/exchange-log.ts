@@ -1,8 +1,10 @@
 /**
  * The strip log, aggregated per isolate: instead of one JSON line per response that stripped
  * or expired a cookie (a `console.log` of ~5–30 µs on the hot path), counts per tenant, side
- * and cookie name, written as one line when the window is over. Pure; no I/O, no clock (`now`
- * is passed in; in Workers, Date.now() moves on with I/O, which is enough for a window).
+ * and cookie name, written as one line when the window is over. StripTally is pure; no I/O, no
+ * clock (`now` is passed in). `tallyStrip`, at the end, is the one hook with a clock and a log
+ * that the worker (src/index.ts) and the library middleware (src/middleware.ts) both hand their
+ * records to (in Workers, Date.now() moves on with I/O, which is enough for a window).
  *
  * The rows have the shape of the cookie inventory's (src/store InventoryRow: tenant, source,
  * name, service, first and last seen, count) plus the reason, so the inventory can be fed
@@ -116,3 +118,15 @@ export class StripTally {
 
 /** The worker's tally: one per isolate, as module state is. */
 export const ISOLATE_STRIP_TALLY = new StripTally();
+
+/** One JSON line on the console: the Workers log (`wrangler tail`, Logpush). */
+const CONSOLE_LINE = (line: object): void => console.log(JSON.stringify(line));
+
+/**
+ * Counts one exchange's strip record in the isolate's tally and writes the finished window
+ * through `write` (default: one JSON line on the console) when this exchange closed it.
+ */
+export function tallyStrip(record: StripLog, write: (line: StripWindow) => void = CONSOLE_LINE): void {
+  const window = ISOLATE_STRIP_TALLY.add(record, Date.now());
+  if (window) write(window);
+}

@@ -2,10 +2,11 @@
 // handlers see only consented cookies, and Hono's c.res setter cannot bring stripped lines back.
 import { env } from "cloudflare:workers";
 import { Hono } from "hono";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { consentBanner, consentEdge, cookiesPage, type ConsentEdgeEnv } from "../../src/middleware";
 import { BANNER_ID } from "../../src/rewrite";
 import { POLICIES } from "../../src/policy";
+import { ISOLATE_STRIP_TALLY } from "../../src/proxy/exchange-log";
 import { FULL_CONSENT_COOKIE, recordCookie } from "../helpers";
 
 /** The app's bindings: the library reads the consent record's key from CONSENT_SECRET. */
@@ -64,6 +65,57 @@ describe("consentEdge middleware", () => {
     });
     const res = await app.request("http://maia.opendatasoft.com/", { headers: { cookie: FULL_CONSENT_COOKIE } });
     expect(res.headers.getSetCookie()).toEqual([]);
+  });
+
+  it("without a log option, counts strips in the isolate's tally (as the worker does) and writes one line per window, not one per response", async () => {
+    const app = new Hono();
+    app.use(consentEdge({ policy: POLICIES.byId("maia")! }));
+    app.get("/", (c) => {
+      c.header("set-cookie", "_ga=1; Path=/", { append: true });
+      c.header("set-cookie", "mystery=2; Path=/", { append: true });
+      c.header("set-cookie", "csrftoken=t; Path=/", { append: true });
+      return c.text("x");
+    });
+    ISOLATE_STRIP_TALLY.take(Date.now());
+    const spy = vi.spyOn(console, "log");
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const visit = () => app.request("http://maia.opendatasoft.com/", { headers: { cookie: "_gid=1; sessionid=s" } });
+      for (let i = 0; i < 3; i++) expect((await visit()).headers.getSetCookie()).toContain("csrftoken=t; Path=/");
+      const stripLines = () => spy.mock.calls.map((args) => String(args[0])).filter((l) => l.includes("cookies stripped"));
+      expect(stripLines()).toEqual([]);
+      vi.setSystemTime(Date.now() + 61_000);
+      const last = await visit();
+      // The stripping itself does not wait for the window.
+      expect(last.headers.getSetCookie().filter((l) => !l.includes("Max-Age=0"))).toEqual(["csrftoken=t; Path=/"]);
+      expect(stripLines()).toHaveLength(1);
+      const line = JSON.parse(stripLines()[0]);
+      expect(line).toMatchObject({ msg: "consent-edge: cookies stripped", exchanges: 3, overflow: 0 });
+      expect(line.rows).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ tenant: "maia", source: "origin", name: "_ga", reason: "no-consent", count: 3 }),
+          expect.objectContaining({ tenant: "maia", source: "origin", name: "mystery", reason: "unknown", count: 3 }),
+          expect.objectContaining({ tenant: "maia", source: "visitor", name: "_gid", reason: "expired", count: 3 }),
+        ]),
+      );
+      expect(line.rows).toHaveLength(3);
+      // The fourth exchange opened the next window.
+      expect(ISOLATE_STRIP_TALLY.take(Date.now())).toMatchObject({ exchanges: 1 });
+    } finally {
+      vi.useRealTimers();
+      spy.mockRestore();
+    }
+  });
+
+  it("hands each record to a log option as it comes (no aggregation)", async () => {
+    const { app, records } = makeApp();
+    ISOLATE_STRIP_TALLY.take(Date.now());
+    for (let i = 0; i < 2; i++) await app.request("http://maia.opendatasoft.com/");
+    expect(records).toEqual([
+      expect.objectContaining({ msg: "consent-edge: cookies stripped", tenant: "maia", stripped: [expect.objectContaining({ name: "_ga" }), expect.objectContaining({ name: "tracker" })] }),
+      expect.objectContaining({ msg: "consent-edge: cookies stripped", tenant: "maia" }),
+    ]);
+    expect(ISOLATE_STRIP_TALLY.take(Date.now())).toBeUndefined();
   });
 
   it("rejects missing options when created", () => {
