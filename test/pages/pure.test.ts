@@ -271,3 +271,73 @@ describe("the tables' heading", () => {
     expect(buildPolicyView(POLICY, NECESSARY_ONLY, "fr").tablesHeading).toBe("Cookies utilisés sur ce site");
   });
 });
+
+describe("renderPolicyPage escaping (template strings, no JSX runtime)", () => {
+  // Every string a policy file or the request can bring, with markup that would open an element,
+  // close an attribute (either quote) or start an entity if it were not escaped.
+  const HOSTILE = `<i id="x" title='y'>&amp;</i>`;
+  const hostile = (s: string) => s + HOSTILE;
+  const base = tenantPolicy();
+  const policy = compilePolicy({
+    ...base,
+    siteUrl: hostile(SITE),
+    title: hostile("Title"),
+    sections: base.sections.map((s) => ({ ...s, heading: hostile("H {site}"), paragraphs: [hostile("P {site}")] })),
+    categories: base.categories.map((c) => ({ ...c, name: hostile("Cat"), description: hostile("Desc") })),
+    services: base.services.map((s) => ({
+      ...s,
+      id: hostile(s.id),
+      consentKey: s.category === "necessary" ? s.consentKey : hostile(s.consentKey),
+      provider: hostile(s.provider),
+      function: hostile("F"),
+      purpose: hostile("Pu"),
+      cookies: s.cookies.map((k, i) => ({ ...k, name: hostile(k.name), duration: hostile(`D${i}`), ...(i === 0 ? { purpose: hostile("KP") } : {}) })),
+    })),
+  });
+  const consent: Consent = { explicit: true, source: "cookie", granted: new Set([hostile("ga")]), recordId: "AAAAAAAAAAAAAAAAAAAAAA", decidedAt: Date.UTC(2026, 11, 1) };
+  const html = renderPolicyPage(buildPolicyView(policy, consent, "fr"), { nonce: hostile("n"), returnTo: hostile("/r"), backTo: hostile("/b") });
+  const REFS: Record<string, string> = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'" };
+  const decodeRefs = (v: string) => v.replace(/&(?:amp|lt|gt|quot|#39);/g, (r) => REFS[r]);
+
+  it("never lets a value open an element or break out of an attribute", async () => {
+    const tags = new Set<string>();
+    const attrs: Array<[string, string, string]> = [];
+    await new HTMLRewriter()
+      .on("*", {
+        element(el) {
+          tags.add(el.tagName);
+          // HTMLRewriter gives attribute values as written: decode the five references the page uses.
+          for (const [name, value] of el.attributes) attrs.push([el.tagName, name, decodeRefs(value)]);
+        },
+      })
+      .transform(new Response(html))
+      .text();
+    expect(tags.has("i")).toBe(false);
+    expect(tags.has("script")).toBe(false);
+    // Attribute names are only the page's own: a value never turned into an attribute.
+    expect(new Set(attrs.map(([, n]) => n))).toEqual(
+      new Set(["lang", "charset", "name", "content", "nonce", "class", "aria-label", "href", "rel", "aria-labelledby", "id", "method", "action", "type", "value", "checked", "disabled", "for", "role", "tabindex", "scope"]),
+    );
+    // Values decode back to exactly what was given.
+    const value = (tag: string, attr: string, pred: (v: string) => boolean = () => true) => attrs.filter(([t, n, v]) => t === tag && n === attr && pred(v)).map(([, , v]) => v);
+    expect(value("style", "nonce")).toEqual([hostile("n")]);
+    expect(value("a", "href")).toEqual([hostile("/b"), "/"]);
+    expect(value("input", "value", (v) => v.startsWith("/"))).toEqual([hostile("/r")]);
+    expect(value("input", "name", (v) => v.startsWith("ga"))).toEqual([hostile("ga")]);
+    expect(value("input", "id")).toContain(`necessary-${hostile("opendatasoft")}`);
+  });
+
+  it("escapes the text of every element, and checks only the granted switch", () => {
+    const escaped = HOSTILE.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;").replaceAll("'", "&#39;");
+    expect(html).not.toContain(HOSTILE);
+    expect(html).toContain(`<title>Title${escaped}</title>`);
+    expect(html).toContain(`<h1>Title${escaped}</h1>`);
+    expect(html).toContain(`<td>F${escaped}</td>`);
+    expect(html).toContain(`<li><code>_ga${escaped}</code>: D0${escaped}</li>`);
+    expect(html).toContain(`<li><code>_ga_${escaped}</code> (préfixe)</li>`);
+    expect(html).toContain(`Pu${escaped}<ul class="plain"><li><code>_ga${escaped}</code>: KP${escaped}</li></ul>`);
+    expect(html).toContain(`<p>P ${SITE}${escaped}${escaped}</p>`);
+    const switches = [...html.matchAll(/<input type="checkbox" id="consent-[^"]*" name="([^"]*)" value="on"( checked="")?\/>/g)].map((m) => [m[1].split("&")[0], m[2] !== undefined]);
+    expect(switches).toEqual([["ga", true], ["matomo", false], ["at", false]]);
+  });
+});
