@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// Regenerates src/policy/bundled.generated.ts from policies/ (writing only when it changed),
-// then validates every policy with the worker's own code (src/policy/registry.ts, bundled for
-// Node by esbuild). Exits 1 with `policies/<file>: <field>: <message>` on the first error
+// Regenerates src/policy/bundled.generated.ts from policies/ (the files as JSON imports, for the
+// tests and library users), validates every policy with the worker's own code
+// (src/policy/load.ts, bundled for Node by esbuild), then writes what the worker ships:
+// src/policy/shipped.generated.ts, the validated policies merged with their base, and their
+// checksum (scripts/lib/shipped-policies.mjs). Each file is written only when it changed.
+// Exits 1 with `policies/<file>: <field>: <message>` on the first error
 // (`policies/<file>:<line>:<column>: invalid JSON: …` for a syntax error).
 // Plain Node ESM for Node 20 and 24; `--check` fails instead of writing a stale generated file;
 // `--dir <path>` validates another policies folder (same layout) and generates nothing.
@@ -9,6 +12,7 @@ import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadPolicyCode } from "./lib/policy-code.mjs";
+import { shippedModule } from "./lib/shipped-policies.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -21,10 +25,11 @@ const policiesDir = dirArg >= 0 ? resolve(args[dirArg + 1]) : join(root, "polici
 const generate_ = dirArg < 0;
 const label = dirArg >= 0 ? policiesDir : "policies";
 const generatedPath = join(root, "src/policy/bundled.generated.ts");
+const shippedPath = join(root, "src/policy/shipped.generated.ts");
 const checkOnly = args.includes("--check");
 
 // The worker's own policy code, bundled for Node.
-const { createRegistry, findJsonSyntaxError } = await loadPolicyCode();
+const { createRegistry, loadPolicies, findJsonSyntaxError, policyChecksum } = await loadPolicyCode();
 
 function fail(file, field, message) {
   console.error(`${label}/${file}: ${field || "(root)"}: ${message}`);
@@ -74,19 +79,21 @@ function generate(baseNames, tenantNames) {
 const bases = await readAll(join(policiesDir, "base"), "base/");
 const tenants = await readAll(policiesDir, "");
 
-if (generate_) {
-  // The generated imports stay in name order, whatever the files' ages.
-  const generated = generate(Object.keys(bases).sort(), Object.keys(tenants).sort());
-  const current = await readFile(generatedPath, "utf8").catch(() => "");
-  if (current !== generated) {
-    if (checkOnly) {
-      console.error("src/policy/bundled.generated.ts is out of date: run `npm run policies`");
-      process.exit(1);
-    }
-    await writeFile(generatedPath, generated);
-    console.log("policies: wrote src/policy/bundled.generated.ts");
+/** Writes `text` to `path` unless it is already there; with --check, fails instead of writing. */
+async function writeGenerated(path, text) {
+  const current = await readFile(path, "utf8").catch(() => "");
+  if (current === text) return;
+  const rel = path.slice(root.length + 1);
+  if (checkOnly) {
+    console.error(`${rel} is out of date: run \`npm run policies\``);
+    process.exit(1);
   }
+  await writeFile(path, text);
+  console.log(`policies: wrote ${rel}`);
 }
+
+// The generated imports stay in name order, whatever the files' ages.
+if (generate_) await writeGenerated(generatedPath, generate(Object.keys(bases).sort(), Object.keys(tenants).sort()));
 
 try {
   const registry = createRegistry(bases, tenants);
@@ -95,4 +102,11 @@ try {
 } catch (e) {
   if (e?.name !== "PolicyError") throw e;
   fail(e.file, e.field, e.reason);
+}
+
+if (generate_) {
+  // Validated above; in name order, as the worker lists its tenants.
+  const byName = Object.fromEntries(Object.keys(tenants).sort().map((n) => [n, tenants[n]]));
+  const policies = loadPolicies(bases, byName);
+  await writeGenerated(shippedPath, shippedModule(policies, policyChecksum(policies)));
 }

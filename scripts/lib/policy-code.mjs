@@ -1,17 +1,21 @@
-// The worker's own policy code (src/policy: the registry and the JSON syntax locator), bundled for
-// Node by esbuild, so the scripts validate policies exactly as the worker does. Plain Node ESM.
+// The worker's own policy code (src/policy: loading and validation, the JSON syntax locator and
+// the shipped data's checksum), bundled for Node by esbuild, so the scripts validate policies
+// exactly as the worker's build does. Plain Node ESM.
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** `{ createRegistry, findJsonSyntaxError }` from src/policy, bundled once per call. */
+/** `{ createRegistry, loadPolicies, findJsonSyntaxError, policyChecksum }` from src/policy, bundled once per call. */
 export async function loadPolicyCode() {
   const bundle = await build({
     stdin: {
-      contents:
-        'export { createRegistry } from "./src/policy/registry.ts"; export { findJsonSyntaxError } from "./src/policy/json-syntax.ts";',
+      contents: [
+        'export { createRegistry, loadPolicies } from "./src/policy/load.ts";',
+        'export { findJsonSyntaxError } from "./src/policy/json-syntax.ts";',
+        'export { policyChecksum } from "./src/policy/checksum.ts";',
+      ].join("\n"),
       resolveDir: root,
       loader: "ts",
     },

@@ -1,12 +1,10 @@
 /**
- * Builds the tenant registry from policy files given as data (file name -> parsed JSON):
- * merges each tenant with the base it `extends`, validates, compiles, and indexes by id and host.
- * Pure; no I/O. The merge rule is documented in policies/README.md.
+ * The tenant registry: compiled policies indexed by id and by host, for the per-request tenant
+ * lookup. Pure; no I/O. The policies reach it already checked: merged and validated by
+ * src/policy/load.ts (at build time for the worker, see src/policy/shipped.ts).
  */
-import { compilePolicy } from "./compile";
 import { normalizeHost } from "./host";
 import type { CompiledPolicy } from "./types";
-import { isObject, PolicyError, validatePolicy } from "./validate";
 
 export { normalizeHost } from "./host";
 
@@ -17,75 +15,21 @@ export interface PolicyRegistry {
   byHost(hostname: string): CompiledPolicy | undefined;
 }
 
-type Json = Record<string, unknown>;
-interface Located {
-  file: string;
-  field: string;
-}
-
-const FILE_RE = /^([a-z0-9][a-z0-9-]*)\.json$/;
-
-/**
- * `bases` are keyed by file name under policies/base/ ("opendatasoft.json"), `tenants` by file
- * name under policies/ ("maia.json"), processed in key order. Throws PolicyError (file relative
- * to policies/) on bad input.
- */
-export function createRegistry(bases: Record<string, unknown>, tenants: Record<string, unknown>): PolicyRegistry {
-  const baseByName = new Map<string, { file: string; data: Json }>();
-  for (const key of Object.keys(bases).sort()) {
-    const file = `base/${key}`;
-    const data = bases[key];
-    const m = FILE_RE.exec(key);
-    if (!m) throw new PolicyError(file, "", "a base file name must be kebab-case and end in .json");
-    if (!isObject(data)) throw new PolicyError(file, "", "must be a JSON object");
-    if (data.extends !== undefined) throw new PolicyError(file, "extends", "a base cannot extend another base");
-    baseByName.set(m[1], { file, data });
-  }
-
-  const all: CompiledPolicy[] = [];
+/** Indexes policies by id and host; throws on an id or a host given twice (load.ts names the file first). */
+export function indexPolicies(policies: readonly CompiledPolicy[]): PolicyRegistry {
   const byIdMap = new Map<string, CompiledPolicy>();
   const byHostMap = new Map<string, CompiledPolicy>();
-  // In the order given: on a host claimed twice, the file that comes second is the one named
-  // (scripts/policies.mjs passes the files oldest first, so a new file is blamed, not the old one).
-  for (const file of Object.keys(tenants)) {
-    const data = tenants[file];
-    const m = FILE_RE.exec(file);
-    if (!m) throw new PolicyError(file, "", "a tenant file name must be kebab-case and end in .json");
-    if (!isObject(data)) throw new PolicyError(file, "", "must be a JSON object");
-
-    let merged: Json = data;
-    let locate = (field: string): Located => ({ file, field });
-    if (data.extends !== undefined) {
-      const name = data.extends;
-      const base = typeof name === "string" ? baseByName.get(name) : undefined;
-      if (!base) {
-        const known = [...baseByName.keys()].join(", ") || "none";
-        throw new PolicyError(file, "extends", `unknown base ${JSON.stringify(name)} (known: ${known})`);
-      }
-      ({ merged, locate } = mergeTenant(base.data, base.file, data, file));
-    }
-
-    let policy;
-    try {
-      policy = validatePolicy(merged, file);
-    } catch (e) {
-      if (!(e instanceof PolicyError)) throw e;
-      const at = locate(e.field);
-      throw new PolicyError(at.file, at.field, e.reason);
-    }
-    if (policy.id !== m[1]) throw new PolicyError(file, "id", `must match the file name ("${m[1]}"), got ${JSON.stringify(policy.id)}`);
-    const compiled = compilePolicy(deepFreeze(policy));
-    policy.hosts.forEach((host, i) => {
+  for (const policy of policies) {
+    if (byIdMap.has(policy.id)) throw new Error(`consent-edge: tenant id "${policy.id}" is given twice`);
+    byIdMap.set(policy.id, policy);
+    for (const host of policy.hosts) {
       const other = byHostMap.get(host);
-      if (other) throw new PolicyError(file, `hosts[${i}]`, `host "${host}" is already claimed by ${other.id}.json`);
-      byHostMap.set(host, compiled);
-    });
-    byIdMap.set(policy.id, compiled);
-    all.push(compiled);
+      if (other) throw new Error(`consent-edge: host "${host}" is claimed by both ${other.id} and ${policy.id}`);
+      byHostMap.set(host, policy);
+    }
   }
-
   return {
-    all: Object.freeze(all),
+    all: Object.freeze([...policies]),
     byId: (id) => byIdMap.get(id),
     byHost(hostname) {
       const hit = byHostMap.get(hostname);
@@ -96,93 +40,8 @@ export function createRegistry(bases: Record<string, unknown>, tenants: Record<s
   };
 }
 
-/**
- * Top-level fields of the tenant replace the base's, except `necessarySources`, appended to the
- * base's list, and `services`, merged by id: a new id is appended; a known id is merged field by field onto the base service, with `block.hosts` and
- * `block.markers` appended to the base's lists. `locate` maps a field of the merged policy back
- * to the file (and index) it came from, so errors point at the line to fix.
- */
-function mergeTenant(base: Json, baseFile: string, tenant: Json, tenantFile: string) {
-  const { $schema: _b, ...b } = base;
-  const { $schema: _t, extends: _e, ...t } = tenant;
-  const merged: Json = { ...b, ...t };
-  const baseSources = Array.isArray(b.necessarySources) ? b.necessarySources : undefined;
-  if (baseSources && Array.isArray(t.necessarySources)) merged.necessarySources = [...baseSources, ...t.necessarySources];
-  const baseServices = Array.isArray(b.services) ? b.services : undefined;
-  const tenantServices = Array.isArray(t.services) ? t.services : undefined;
-  // For each merged service: its index in the base file and/or in the tenant file.
-  const origins: Array<{ base?: number; tenant?: number }> = [];
-  if (baseServices && tenantServices) {
-    const services = baseServices.slice();
-    baseServices.forEach((_, i) => origins.push({ base: i }));
-    tenantServices.forEach((s, j) => {
-      const k = isObject(s) ? baseServices.findIndex((x) => isObject(x) && x.id === s.id) : -1;
-      if (k >= 0 && origins[k].tenant === undefined) {
-        services[k] = mergeService(baseServices[k], s as Json);
-        origins[k].tenant = j;
-      } else {
-        services.push(s);
-        origins.push({ tenant: j });
-      }
-    });
-    merged.services = services;
-  }
-
-  function locate(field: string): Located {
-    const inTenant = { file: tenantFile, field };
-    const m = /^([^.[]*)(?:\[(\d+)\])?(.*)$/.exec(field)!;
-    const key = m[1];
-    if (key === "necessarySources" && baseSources && m[2] !== undefined && Object.hasOwn(t, key)) {
-      const n = Number(m[2]);
-      if (n < baseSources.length) return { file: baseFile, field };
-      return { file: tenantFile, field: `necessarySources[${n - baseSources.length}]${m[3]}` };
-    }
-    const origin = key === "services" && m[2] !== undefined ? origins[Number(m[2])] : undefined;
-    if (!origin) {
-      if (key === "" || Object.hasOwn(t, key) || !Object.hasOwn(b, key)) return inTenant;
-      return { file: baseFile, field };
-    }
-    const rest = m[3];
-    const fromBase = { file: baseFile, field: `services[${origin.base}]${rest}` };
-    const fromTenant = { file: tenantFile, field: `services[${origin.tenant}]${rest}` };
-    if (origin.tenant === undefined) return fromBase;
-    if (origin.base === undefined) return fromTenant;
-    // A base service the tenant overrides: find which file wrote the field.
-    const bs = baseServices![origin.base] as Json;
-    const ts = tenantServices![origin.tenant] as Json;
-    const sub = /^\.([^.[]+)(?:\.([^.[]+)(?:\[(\d+)\])?)?(.*)$/.exec(rest);
-    if (!sub) return fromTenant;
-    if (sub[1] === "block" && isObject(ts.block) && isObject(bs.block) && sub[2] !== undefined) {
-      const baseList = bs.block[sub[2]];
-      if (sub[3] !== undefined && Array.isArray(baseList) && Array.isArray(ts.block[sub[2]])) {
-        const n = Number(sub[3]);
-        if (n < baseList.length) return fromBase;
-        return { file: tenantFile, field: `services[${origin.tenant}].block.${sub[2]}[${n - baseList.length}]${sub[4]}` };
-      }
-      return Object.hasOwn(ts.block, sub[2]) ? fromTenant : fromBase;
-    }
-    return Object.hasOwn(ts, sub[1]) || !Object.hasOwn(bs, sub[1]) ? fromTenant : fromBase;
-  }
-
-  return { merged, locate };
-}
-
-function mergeService(base: unknown, tenant: Json): Json {
-  if (!isObject(base)) return tenant;
-  const merged: Json = { ...base, ...tenant };
-  if (isObject(base.block) && isObject(tenant.block)) {
-    const block: Json = { ...base.block, ...tenant.block };
-    for (const key of ["hosts", "markers"]) {
-      const a = base.block[key];
-      const b = tenant.block[key];
-      if (Array.isArray(a) && Array.isArray(b)) block[key] = [...a, ...b];
-    }
-    merged.block = block;
-  }
-  return merged;
-}
-
-function deepFreeze<T>(value: T): T {
+/** Freezes a policy's data all the way down: nothing on the request path can change a tenant's policy. */
+export function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);

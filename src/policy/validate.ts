@@ -69,12 +69,14 @@ export const PATH_PATTERN = "^/[^\\u0000-\\u001f\\u007f;]*$";
  */
 export const SOURCE_PATTERN = "^(?:(?:https?|wss?)://)?(?:\\*\\.)?(?:[0-9a-z_](?:[0-9a-z_-]{0,61}[0-9a-z_])?\\.)*[0-9a-z_](?:[0-9a-z_-]{0,61}[0-9a-z_])?(?::(?:[0-9]{1,5}|\\*))?$";
 
-const COOKIE_NAME_RE = new RegExp(COOKIE_NAME_PATTERN);
-const ID_RE = new RegExp(ID_PATTERN);
-const KEY_RE = new RegExp(KEY_PATTERN);
-const REVISION_RE = new RegExp(REVISION_PATTERN);
-const PATH_RE = new RegExp(PATH_PATTERN);
-const SOURCE_RE = new RegExp(SOURCE_PATTERN);
+// Marked pure so that a bundle importing src/policy without calling the validator (the worker)
+// leaves this module out.
+const COOKIE_NAME_RE = /* @__PURE__ */ new RegExp(COOKIE_NAME_PATTERN);
+const ID_RE = /* @__PURE__ */ new RegExp(ID_PATTERN);
+const KEY_RE = /* @__PURE__ */ new RegExp(KEY_PATTERN);
+const REVISION_RE = /* @__PURE__ */ new RegExp(REVISION_PATTERN);
+const PATH_RE = /* @__PURE__ */ new RegExp(PATH_PATTERN);
+const SOURCE_RE = /* @__PURE__ */ new RegExp(SOURCE_PATTERN);
 
 // Compile-time guard: each list names exactly the keys of its type.
 type Exact<T, L extends readonly PropertyKey[]> = [Exclude<keyof T, L[number]>, Exclude<L[number], keyof T>] extends [never, never] ? true : false;

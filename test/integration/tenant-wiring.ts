@@ -3,7 +3,7 @@
 // write (custom domains, report-only) without adding files to policies/.
 import { env } from "cloudflare:workers";
 import { BASES, TENANTS } from "../../src/policy/bundled.generated";
-import { createRegistry } from "../../src/policy/registry";
+import { createRegistry } from "../../src/policy/load";
 import type { CompiledPolicy } from "../../src/policy/types";
 import { forwardToOrigin } from "../../src/proxy/forward";
 import { stateFor } from "../../src/request-state";
