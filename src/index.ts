@@ -3,7 +3,7 @@
  * /cookies, and proxies everything else to the tenant's origin through the consent decision
  * and, for HTML, the script blocking and the banner. The cron trigger runs the retention job.
  */
-import { Hono } from "hono";
+import { Hono } from "./hono";
 import type { WorkerEnv } from "./worker-env";
 import { indexConsentPolicy } from "./consent/consent-index";
 import { cookieValues } from "./cookies/cookie-header";

@@ -3,7 +3,8 @@
  * POST saves the visitor's choice. Thin handlers over the pure modules of this folder; the
  * core middleware has already set c.var (policy, consent, cookies, secure, host).
  */
-import { Hono, type Context, type MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { Hono } from "../hono";
 import { bodyLimit } from "hono/body-limit";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
