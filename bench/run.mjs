@@ -301,11 +301,11 @@ function renderMarkdown(r, rows) {
   if (r.bundle?.modules?.length) {
     lines.push(
       "",
-      `Bundle by module group (minified bytes from esbuild's metafile; gzip pro rata of the ${fmt(r.bundle.gzip / 1024, 1)} KiB total):`,
+      `Bundle by module group (minified bytes from esbuild's metafile; gzip cost = the ${fmt(r.bundle.gzip / 1024, 1)} KiB total minus the gzip of the bundle without the group's bytes, from the source map; pro rata = share of the total by minified bytes):`,
       "",
-      "| module group | minified KiB | ≈ gzip KiB |",
-      "|---|---|---|",
-      ...r.bundle.modules.map((m) => `| ${m.group} | ${fmt(m.bytes / 1024, 1)} | ${fmt(m.gzipShare / 1024, 1)} |`),
+      "| module group | minified KiB | gzip cost KiB | ≈ gzip pro rata KiB |",
+      "|---|---|---|---|",
+      ...r.bundle.modules.map((m) => `| ${m.group} | ${fmt(m.bytes / 1024, 1)} | ${m.gzipCost === undefined ? "n/a" : fmt(m.gzipCost / 1024, 2)} | ${fmt(m.gzipShare / 1024, 1)} |`),
     );
   }
   if (r.broken.length) lines.push("", "**Harness or correctness failures:**", "", ...r.broken.map((b) => `- ${b.replace(/\n/g, " ")}`));

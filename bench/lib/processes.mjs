@@ -6,6 +6,7 @@ import net from "node:net";
 import zlib from "node:zlib";
 import path from "node:path";
 import workerd from "workerd";
+import { gzipCostByGroup } from "./bundle-cost.mjs";
 
 // The package is CommonJS with `__esModule`: Node hands ESM importers module.exports as the default.
 const workerdPath = typeof workerd === "string" ? workerd : workerd.default;
@@ -219,7 +220,7 @@ export function resetPeakRss(pid) {
 /** The room a bundled input belongs to, for the size breakdown. */
 function moduleGroup(input) {
   const p = input.replace(/\\/g, "/");
-  if (/(^|\/)policies\//.test(p)) return "policies/ (policy data)";
+  if (/(^|\/)policies\//.test(p) || /src\/policy\/shipped\.generated\.ts$/.test(p)) return "policy data (shipped.generated.ts)";
   const src = /(?:^|\/)src\/(?:([^/]+)\/)?[^/]+$/.exec(p);
   if (src) return src[1] ? `src/${src[1]}/` : "src/ (wiring)";
   const hono = /node_modules\/hono\/dist\/(?:(jsx|middleware|router|utils|helper)\/)?/.exec(p);
@@ -228,8 +229,12 @@ function moduleGroup(input) {
   return pkg ? pkg[1] : p;
 }
 
-/** Minified bytes per module group from esbuild's metafile, largest first; gzip shared pro rata. */
-function moduleSizes(metafile, gzipTotal) {
+/**
+ * Minified bytes per module group from esbuild's metafile, largest first; gzip shared pro rata,
+ * and, when the bundle's source map is there, what the group really adds to the gzip size
+ * (`gzipCost`, bench/lib/bundle-cost.mjs).
+ */
+function moduleSizes(metafile, gzipTotal, codePath) {
   const meta = JSON.parse(fs.readFileSync(metafile, "utf8"));
   const out = Object.entries(meta.outputs).find(([name]) => /\.m?js$/.test(name))?.[1];
   if (!out) return [];
@@ -239,8 +244,12 @@ function moduleSizes(metafile, gzipTotal) {
     groups.set(g, (groups.get(g) ?? 0) + bytesInOutput);
   }
   const total = [...groups.values()].reduce((a, b) => a + b, 0) || 1;
+  let cost = new Map();
+  if (codePath && fs.existsSync(`${codePath}.map`)) {
+    cost = gzipCostByGroup(fs.readFileSync(codePath, "utf8"), JSON.parse(fs.readFileSync(`${codePath}.map`, "utf8")), moduleGroup);
+  }
   return [...groups]
-    .map(([group, bytes]) => ({ group, bytes, gzipShare: (bytes / total) * gzipTotal }))
+    .map(([group, bytes]) => ({ group, bytes, gzipShare: (bytes / total) * gzipTotal, gzipCost: cost.get(group) }))
     .sort((a, b) => b.bytes - a.bytes);
 }
 
@@ -280,7 +289,7 @@ export function bundleWorker({ root, outdir, entry, minify = true }) {
       const main = files.find((f) => f === `${stem}.js`) ?? files.find((f) => f === "index.js") ?? files[0];
       let modules = [];
       try {
-        modules = moduleSizes(metafile, gzip);
+        modules = moduleSizes(metafile, gzip, path.join(outdir, main));
       } catch {}
       resolve({ raw, gzip, files, main, modules });
     });
