@@ -47,32 +47,60 @@ function isGzip(head: Uint8Array): boolean {
 }
 
 /**
- * The stream's first non-empty chunk, and a stream that yields it and then the rest. A plain
- * pull-based stream (no TransformStream, no pipe): one read per chunk, nothing allocated per
- * response but the stream itself. `head` is undefined for an empty body.
+ * The stream's first bytes (at least `min` of them, fewer only if the body is shorter; the first
+ * chunk alone when it is long enough), and a stream that yields them and then the rest. A plain
+ * pull-based stream (no TransformStream, no pipe). `head` is undefined for an empty body.
  */
-export async function peek(stream: ReadableStream<Uint8Array>): Promise<{ head: Uint8Array | undefined; stream: ReadableStream<Uint8Array> }> {
+export async function peek(stream: ReadableStream<Uint8Array>, min = 1): Promise<{ head: Uint8Array | undefined; stream: ReadableStream<Uint8Array> }> {
   const reader = stream.getReader();
-  let first: ReadableStreamReadResult<Uint8Array>;
-  do first = await reader.read();
-  while (!first.done && first.value.byteLength === 0);
-  if (first.done) return { head: undefined, stream: new ReadableStream<Uint8Array>({ start: (c) => c.close() }) };
-  return { head: first.value, stream: chain([first.value], reader) };
+  const { head, done } = await readHead(reader, min);
+  if (!head) return { head, stream: closedStream() };
+  if (done) return { head, stream: chain([head], undefined) };
+  return { head, stream: chain([head], reader) };
 }
 
-/** `chunks`, then whatever `reader` still gives. */
-function chain(chunks: Uint8Array[], reader: ReadableStreamDefaultReader<Uint8Array>): ReadableStream<Uint8Array> {
+/** Reads until `min` bytes (or the end) have come; joins them only when they came in pieces. */
+async function readHead(reader: ReadableStreamDefaultReader<Uint8Array>, min: number): Promise<{ head: Uint8Array | undefined; done: boolean }> {
+  let head: Uint8Array | undefined;
+  let pieces: Uint8Array[] | undefined;
+  let length = 0;
+  while (length < min) {
+    const r = await reader.read();
+    if (r.done) return { head: join(head, pieces, length), done: true };
+    if (r.value.byteLength === 0) continue;
+    if (!head) head = r.value;
+    else (pieces ??= [head]).push(r.value);
+    length += r.value.byteLength;
+  }
+  return { head: join(head, pieces, length), done: false };
+}
+
+function join(head: Uint8Array | undefined, pieces: Uint8Array[] | undefined, length: number): Uint8Array | undefined {
+  if (!pieces) return head;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of pieces) (out.set(p, at), (at += p.byteLength));
+  return out;
+}
+
+function closedStream(): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+}
+
+/** `chunks`, then whatever `reader` still gives (nothing more when there is none). */
+function chain(chunks: Uint8Array[], reader: ReadableStreamDefaultReader<Uint8Array> | undefined): ReadableStream<Uint8Array> {
   let i = 0;
   return new ReadableStream<Uint8Array>(
     {
       async pull(c) {
         if (i < chunks.length) return c.enqueue(chunks[i++]);
+        if (!reader) return c.close();
         const r = await reader.read();
         if (r.done) c.close();
         else c.enqueue(r.value);
       },
       cancel(reason) {
-        return reader.cancel(reason);
+        return reader?.cancel(reason);
       },
     },
     { highWaterMark: 0 },
@@ -84,7 +112,7 @@ export async function decodeCodings(body: ReadableStream<Uint8Array>, plan: Codi
   if (plan.kind === "undecodable") throw new TypeError(`consent-edge: cannot decode Content-Encoding ${plan.coding}`);
   if (plan.kind === "plain") {
     if (!plan.sniffGzip) return body;
-    const { head, stream } = await peek(body);
+    const { head, stream } = await peek(body, 2);
     return head && isGzip(head) ? stream.pipeThrough(new DecompressionStream("gzip")) : stream;
   }
   let stream = body;
@@ -93,7 +121,7 @@ export async function decodeCodings(body: ReadableStream<Uint8Array>, plan: Codi
       stream = stream.pipeThrough(new DecompressionStream("gzip"));
       continue;
     }
-    const peeked = await peek(stream);
+    const peeked = await peek(stream, 2);
     if (!peeked.head) return peeked.stream;
     stream = peeked.stream.pipeThrough(new DecompressionStream(isZlibHeader(peeked.head) ? "deflate" : "deflate-raw"));
   }
@@ -115,17 +143,100 @@ export function rewriterLabel(plan: CharsetPlan): string | undefined {
  * (which an encoding detector may take for ISO-2022-JP) gets a UTF-8 BOM so that no detector runs.
  */
 export async function textForRewriter(body: ReadableStream<Uint8Array>, plan: CharsetPlan): Promise<ReadableStream<Uint8Array>> {
-  const { head, stream } = await peek(body);
-  if (!head) return stream;
-  const bom = bomEncoding(head);
-  if (bom === "utf-8") return stream;
-  if (bom) return transcode(stream, bom);
-  if (plan.kind === "transcode") return transcode(stream, plan.encoding);
-  if (plan.kind === "label") return stream;
-  const meta = metaCharset(head);
-  if (meta === "iso-2022-jp") return transcode(stream, meta);
-  if (!meta && head.includes(0x1b)) return prefixed(UTF8_BOM, stream);
+  const { head, stream } = await peek(body, headBytes(plan));
+  const text = textPlan(head, plan);
+  if (text.kind === "transcode") return transcode(stream, text.encoding);
+  if (text.kind === "utf8-bom") return prefixed(UTF8_BOM, stream);
   return stream;
+}
+
+type TextPlan = { kind: "as-is" } | { kind: "transcode"; encoding: string } | { kind: "utf8-bom" };
+
+/** How many first bytes `textPlan` needs: a byte order mark, and without a label the `<meta>` prescan's 1024 (HTML § 13.2.3.2). */
+function headBytes(plan: CharsetPlan): number {
+  return plan.kind === "none" ? 1024 : 3;
+}
+
+/** What the body's first bytes (`headBytes` of them, or the whole body) mean for the rewriter's input. */
+function textPlan(head: Uint8Array | undefined, plan: CharsetPlan): TextPlan {
+  if (!head) return AS_IS;
+  const bom = bomEncoding(head);
+  if (bom === "utf-8") return AS_IS;
+  if (bom) return { kind: "transcode", encoding: bom };
+  if (plan.kind === "transcode") return { kind: "transcode", encoding: plan.encoding };
+  if (plan.kind === "label") return AS_IS;
+  const meta = metaCharset(head);
+  if (meta === "iso-2022-jp") return { kind: "transcode", encoding: meta };
+  if (!meta && head.includes(0x1b)) return { kind: "utf8-bom" };
+  return AS_IS;
+}
+
+const AS_IS: TextPlan = { kind: "as-is" };
+
+/**
+ * The stream HTMLRewriter reads. With `native` (for most pages: no coding left to undo, an
+ * ASCII-compatible label or none, first bytes that change nothing), that is the origin's body
+ * itself, piped by the runtime: JavaScript reads only its first bytes (a byte order mark, a
+ * `<meta>` charset, a gzip header), writes them on, and every later chunk moves without a call
+ * into JavaScript, with the same backpressure as a direct read. Other pages, or without
+ * `native`, go through the decoding above, one JavaScript read per chunk.
+ *
+ * `native` needs a body workerd can pipe into an IdentityTransformStream: fetch()'s bodies,
+ * bodies built from bytes, JavaScript streams. The readable side of an IdentityTransformStream
+ * (or FixedLengthStream), an HTMLRewriter's output and a tee() branch are not: workerd refuses
+ * to pump those into another TransformStream and the pipe never settles.
+ *
+ * An origin body that fails makes the rewriter's input fail (the page is cut short, never
+ * completed unread); a rewriter whose reader went away cancels the origin's body.
+ */
+export function rewriterInput(source: ReadableStream<Uint8Array>, coding: CodingPlan, charset: CharsetPlan, native: boolean): ReadableStream<Uint8Array> {
+  if (!native || coding.kind !== "plain" || charset.kind === "transcode") return decodedLazily(source, coding, charset);
+  const { readable, writable } = new IdentityTransformStream();
+  void feed(source, writable, coding, charset);
+  return readable;
+}
+
+async function feed(source: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array>, coding: CodingPlan & { kind: "plain" }, charset: CharsetPlan): Promise<void> {
+  const reader = source.getReader();
+  let writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  try {
+    const { head, done } = await readHead(reader, headBytes(charset));
+    if ((coding.sniffGzip && head && isGzip(head)) || textPlan(head, charset).kind !== "as-is") {
+      const rest = head ? chain([head], done ? undefined : reader) : closedStream();
+      return await decodedLazily(rest, coding, charset).pipeTo(writable);
+    }
+    writer = writable.getWriter();
+    if (head) await writer.write(head);
+    if (done) return await writer.close();
+    writer.releaseLock();
+    writer = undefined;
+    reader.releaseLock();
+  } catch (err) {
+    // The origin's body failed (the page fails with it), or the rewriter's side is gone (the origin is told).
+    await Promise.allSettled([writer ? writer.abort(err) : writable.abort(err), reader.cancel(err)]);
+    return;
+  }
+  // Errors travel both ways by themselves: a failed source aborts the rewriter's input, a cancelled one cancels the source.
+  await source.pipeTo(writable).catch(() => {});
+}
+
+/** The decoding pipeline as a stream that sets itself up on its first pull (one plain stream, no pipe). */
+function decodedLazily(source: ReadableStream<Uint8Array>, coding: CodingPlan, charset: CharsetPlan): ReadableStream<Uint8Array> {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(c) {
+        reader ??= (await textForRewriter(await decodeCodings(source, coding), charset)).getReader();
+        const r = await reader.read();
+        if (r.done) c.close();
+        else c.enqueue(r.value);
+      },
+      cancel(reason) {
+        return (reader ?? source).cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 function transcode(stream: ReadableStream<Uint8Array>, encoding: string): ReadableStream<Uint8Array> {

@@ -18,7 +18,7 @@ import { hostAllowList } from "../csp/allow";
 import type { CompiledPolicy, CspMode, Lang } from "../policy/types";
 import { errorPage } from "../proxy/pages";
 import { renderBanner } from "./banner";
-import { type CodingPlan, codingPlan, decodeCodings, rewriterLabel, textForRewriter } from "./decode-body";
+import { type CodingPlan, codingPlan, rewriterInput, rewriterLabel } from "./decode-body";
 import { type CharsetPlan, charsetPlan, classifyContentType, type DocumentType } from "./document";
 import { addFullCoverage } from "./full";
 import { cleanHeaderVectors } from "./header-vectors";
@@ -118,27 +118,12 @@ export function rewriteHtml(res: Response, opts: RewriteOptions): Response {
 }
 
 /**
- * `res` through `rewriter`, decoded first. Decoding looks at the first bytes, so the rewriter
- * reads a stream that sets the decoding up on its first pull (one plain stream, no pipe).
+ * `res` through `rewriter`, decoded first. `native`: the body may be piped by the runtime (see
+ * `rewriterInput`; true for fetch()'s bodies, which are what the proxy hands rewriteHtml).
  */
-function transformed(res: Response, headers: Headers, rewriter: HTMLRewriter, coding: CodingPlan, charset: CharsetPlan): Response {
-  const source = res.body!;
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  const input = new ReadableStream<Uint8Array>(
-    {
-      async pull(c) {
-        reader ??= (await textForRewriter(await decodeCodings(source, coding), charset)).getReader();
-        const r = await reader.read();
-        if (r.done) c.close();
-        else c.enqueue(r.value);
-      },
-      cancel(reason) {
-        return (reader ?? source).cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+function transformed(res: Response, headers: Headers, rewriter: HTMLRewriter, coding: CodingPlan, charset: CharsetPlan, native = true): Response {
   const label = rewriterLabel(charset);
+  const input = rewriterInput(res.body!, coding, charset, native);
   const out = rewriter.transform(new Response(input, { headers: { "content-type": label ? `text/html; charset=${label}` : "text/html" } }));
   return new Response(out.body, { status: res.status, statusText: res.statusText, headers });
 }
@@ -198,7 +183,8 @@ export function injectBanner(res: Response, opts: Pick<RewriteOptions, "policy" 
       if (tail) end.append(tail, { html: true });
     },
   });
-  return transformed(res, headers, rewriter, coding, charset);
+  // Any app's response: its body may be a stream the runtime cannot pipe (see rewriterInput).
+  return transformed(res, headers, rewriter, coding, charset, false);
 }
 
 function withCspOnly(res: Response, opts: RewriteOptions): Response {

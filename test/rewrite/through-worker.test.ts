@@ -78,3 +78,28 @@ describe("the demo home page through the worker", () => {
     expect(normalise(a)).toBe(normalise(b));
   });
 });
+
+describe("a large page through the worker (the origin's body piped natively into the rewriter)", () => {
+  it("arrives whole, with the banner after its end, and a stream read in small steps never holds more than the reader asks", async () => {
+    const size = 24 * 1024 * 1024;
+    const res = await call(`/__fixture/stream?bytes=${size}&chunk=16384&type=${encodeURIComponent("text/html; charset=utf-8")}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-security-policy")).toContain("default-src");
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let total = 0;
+    let tail = "";
+    let largest = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      largest = Math.max(largest, value.byteLength);
+      tail = (tail + decoder.decode(value, { stream: true })).slice(-20000);
+    }
+    // Every byte of the page ("a" × size), then the banner.
+    expect(total).toBeGreaterThan(size);
+    expect(tail).toMatch(new RegExp(`a<div id="${BANNER_ID}"[\\s\\S]*</div>$`));
+    expect(largest).toBeLessThan(size / 4);
+  });
+});
