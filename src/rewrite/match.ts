@@ -16,6 +16,8 @@ export interface Blocker {
   /** `"." + host`, for the subdomain test. */
   suffixes: readonly string[];
   markers: readonly string[];
+  /** A host the URL parser could also reach from a spelling that does not contain it (an IPv4 address: `0x7f.1`). */
+  numericHost: boolean;
 }
 
 export interface PreparedPolicy {
@@ -59,7 +61,8 @@ export function preparePolicy(policy: CompiledPolicy): PreparedPolicy {
     const hosts = (s.block?.hosts ?? []).map((h) => h.trim().toLowerCase().replace(/^\*?\./, "")).filter(Boolean);
     const markers = (s.block?.markers ?? []).map((m) => m.toLowerCase()).filter(Boolean);
     if (hosts.length || markers.length) {
-      blockers.push({ id: s.id, consentKey: s.consentKey, category: s.category, hosts, suffixes: hosts.map((h) => "." + h), markers });
+      const numericHost = hosts.some((h) => /(^|\.)(0x[0-9a-f]*|[0-9]+)\.?$/.test(h));
+      blockers.push({ id: s.id, consentKey: s.consentKey, category: s.category, hosts, suffixes: hosts.map((h) => "." + h), markers, numericHost });
     }
   }
   p = { blockers, optional, byToken };
@@ -164,13 +167,15 @@ export function matchUrl(rawUrl: string, blockers: readonly Blocker[]): string |
   if (unresolved && unresolvedInAuthority(decoded)) return UNREADABLE;
   const lower = decoded.toLowerCase();
   let host = "";
-  try {
-    // The WHATWG parser, as the browser uses it: strips tabs and newlines, reads "\" as "/", decodes %-escapes in hosts, maps hosts (UTS 46).
-    host = new URL(decoded, "https://same-origin.invalid/").hostname;
-  } catch {
-    // An unparseable URL loads nothing; markers may still name it.
+  if (mayNameAHost(decoded, lower, blockers)) {
+    try {
+      // The WHATWG parser, as the browser uses it: strips tabs and newlines, reads "\" as "/", decodes %-escapes in hosts, maps hosts (UTS 46).
+      host = new URL(decoded, "https://same-origin.invalid/").hostname;
+    } catch {
+      // An unparseable URL loads nothing; markers may still name it.
+    }
+    if (host.endsWith(".")) host = host.slice(0, -1);
   }
-  if (host.endsWith(".")) host = host.slice(0, -1);
   for (const b of blockers) {
     for (let i = 0; i < b.hosts.length; i++) {
       if (host === b.hosts[i] || host.endsWith(b.suffixes[i])) return b.id;
@@ -178,6 +183,24 @@ export function matchUrl(rawUrl: string, blockers: readonly Blocker[]): string |
     for (const m of b.markers) if (lower.includes(m)) return b.id;
   }
   return undefined;
+}
+
+/**
+ * False only when the URL parser cannot give `decoded` a host of `blockers`: written in plain
+ * ASCII with no tab, newline or `%` (the only ways to spell a host other than as its own
+ * letters: UTS 46 mapping, stripped whitespace, %-escapes; upper case is undone by `lower`),
+ * the parsed host is a substring of the URL, lower-cased, so a URL that contains none of the
+ * hosts is served by none of them. IPv4 hosts have other spellings (`0x7f.1`): always parsed.
+ * `new URL` costs far more than these scans, and most URLs on a page name no denied host.
+ */
+function mayNameAHost(decoded: string, lower: string, blockers: readonly Blocker[]): boolean {
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x20-\x7e]|%/.test(decoded)) return true;
+  for (const b of blockers) {
+    if (b.numericHost) return true;
+    for (const h of b.hosts) if (lower.includes(h)) return true;
+  }
+  return false;
 }
 
 /** True when an unknown reference sits in the authority of an absolute or scheme-relative URL. */

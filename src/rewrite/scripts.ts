@@ -41,6 +41,14 @@ interface Pending {
   buf: string;
   flushed: boolean;
   decide: (text: string) => string | undefined;
+  /**
+   * An SVG script's text may come as several text nodes (CDATA sections, comments, child
+   * elements between them), and the browser runs them joined. After the first one went out
+   * live, each later one is held until it is whole, then searched with everything before it:
+   * if the joined text names a denied service, that node and every later one are dropped, so
+   * the marker's code never reaches the browser (the rest stays a harmless fragment).
+   */
+  svg?: { seen: string; node: string; dropping: boolean };
 }
 
 export function addScripts(rewriter: HTMLRewriter, ctx: BlockingContext): void {
@@ -81,7 +89,7 @@ export function addScripts(rewriter: HTMLRewriter, ctx: BlockingContext): void {
         decide = (text) => scanCode(text, inlineBlockers, { hosts: ctx.full, references: svg });
       }
       // The start tag is written out again once the text is known, blocked or as it was.
-      const s: Pending = { attrs: [...e.attributes], buf: "", flushed: false, decide };
+      const s: Pending = { attrs: [...e.attributes], buf: "", flushed: false, decide, svg: svg ? { seen: "", node: "", dropping: false } : undefined };
       pending = s;
       e.removeAndKeepContent();
       e.onEndTag((end) => {
@@ -92,16 +100,47 @@ export function addScripts(rewriter: HTMLRewriter, ctx: BlockingContext): void {
     },
     text(t) {
       const s = pending;
-      if (!s || s.flushed) return;
+      if (!s) return;
+      if (s.flushed) return s.svg ? laterSvgText(s, s.svg, t) : undefined;
       s.buf += t.text;
-      if (t.lastInTextNode) t.replace(flush(s, s.decide(s.buf)), { html: true });
-      else if (s.buf.length > INLINE_BUFFER_LIMIT) t.replace(flush(s, TOO_LONG), { html: true });
-      else t.remove();
+      if (t.lastInTextNode) {
+        const id = s.decide(s.buf);
+        if (s.svg) s.svg.seen = s.buf;
+        if (id && s.svg) s.svg = undefined; // blocked: later nodes are in an inert script
+        t.replace(flush(s, id), { html: true });
+      } else if (s.buf.length > INLINE_BUFFER_LIMIT) {
+        s.svg = undefined;
+        t.replace(flush(s, TOO_LONG), { html: true });
+      } else t.remove();
     },
   });
 
   // An unclosed script at the end of the document: its text, inspected, before the banner.
   ctx.flushAtEnd?.push(() => (pending && !pending.flushed ? flush(pending, pending.decide(pending.buf)) : ""));
+}
+
+/** A text chunk of an SVG script after its first text node went out live (see `Pending.svg`). */
+function laterSvgText(s: Pending, svg: NonNullable<Pending["svg"]>, t: Text): void {
+  if (svg.dropping) {
+    t.remove();
+    return;
+  }
+  svg.node += t.text;
+  if (!t.lastInTextNode) {
+    // Too long to read whole: dropped, never left live.
+    if (svg.seen.length + svg.node.length > INLINE_BUFFER_LIMIT) (svg.dropping = true), (svg.node = "");
+    t.remove();
+    return;
+  }
+  svg.seen += svg.node;
+  const node = svg.node;
+  svg.node = "";
+  if (svg.seen.length > INLINE_BUFFER_LIMIT || s.decide(svg.seen)) {
+    svg.dropping = true;
+    t.remove();
+    return;
+  }
+  t.replace(node, { html: true });
 }
 
 /**
@@ -110,15 +149,14 @@ export function addScripts(rewriter: HTMLRewriter, ctx: BlockingContext): void {
  * reference are matched.
  */
 export function addHintsAndRefresh(rewriter: HTMLRewriter, ctx: BlockingContext): void {
-  const hint = {
-    element(e: Element) {
-      const id = linkHintBlocked(e, ctx);
-      if (id) neutraliseLink(e, id);
-    },
-  };
-  rewriter.on('link[rel*="pre" i]', hint).on('link[rel*="&"]', hint);
-  rewriter.on("meta[http-equiv]", {
+  // One selector list, one registration (each costs the page a call into the runtime).
+  rewriter.on('link[rel*="pre" i], link[rel*="&"], meta[http-equiv]', {
     element(e) {
+      if (e.tagName === "link") {
+        const id = linkHintBlocked(e, ctx);
+        if (id) neutraliseLink(e, id);
+        return;
+      }
       const id = refreshBlocked(e, ctx);
       if (id) {
         moveAttribute(e, "content", "data-blocked-content");

@@ -58,6 +58,8 @@ const FIXTURES: Fixture[] = [
   { name: "import map", headers: html, body: page(`<script type="module">import "tracker";</script>`, `<script type="importmap">{"imports":{"tracker":"${GTM}/gtag/js"}}</script>`) },
   { name: "new Image() in inline code", headers: html, body: page(`<script>new Image().src = "${GA}/collect?v=1";</script>`) },
   { name: "createElement('script') in inline code", headers: html, body: page(`<script>var s = document.createElement("script"); s.src = "${GTM}/gtag/js"; document.head.appendChild(s);</script>`) },
+  { name: "svg script split by a comment", headers: html, body: page(`<svg><script>new Ima<!---->ge().src = "${GA}/collect?svg=1";</script></svg>`) },
+  { name: "svg script split over CDATA sections", headers: html, body: page(`<svg><script><![CDATA[new Ima]]><![CDATA[ge().src = "${GA}/collect?svg=2";]]></script></svg>`) },
   { name: "sendBeacon in inline code", headers: html, body: page(`<script>navigator.sendBeacon("${GA}/collect", "v=1");</script>`) },
   { name: "onerror handler", headers: html, body: page(`<img src="/__fixture/none.png" onerror="new Image().src='${GA}/collect?e=1'" alt="">`) },
   { name: "inline script longer than 64 KiB", headers: html, body: page(`<script>/*__PAD__*/ new Image().src = "${GA}/collect?long=1";</script>`), pad: 70 * 1024 },

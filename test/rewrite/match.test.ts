@@ -1,15 +1,19 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { compilePolicy } from "../../src/policy/compile";
 import { codingPlan } from "../../src/rewrite/decode-body";
 import {
   decodeAttribute,
+  decodeReferences,
   denialFor,
   isExecutableScriptType,
   matchLabels,
   matchMarkers,
   matchUrl,
   preparePolicy,
+  UNREADABLE,
 } from "../../src/rewrite/match";
-import { consentOf, POLICY } from "./fixtures";
+import { BASE, consentOf, POLICY } from "./fixtures";
 
 const prepared = preparePolicy(POLICY);
 const none = denialFor(prepared, consentOf());
@@ -102,3 +106,78 @@ describe("small pure helpers", () => {
     for (const c of ["zstd", "compress", "gzip, br", "bogus", "br, gzip"]) expect(codingPlan(c).kind, c).toBe("undecodable");
   });
 });
+
+describe("matchUrl reads hosts as the URL parser does, though it parses only URLs that may name a denied host", () => {
+  const spellings: Array<[string, string | undefined]> = [
+    ["https://ｇoogletagmanager.com/gtag/js", "ga"], // fullwidth letter (UTS 46 maps it)
+    ["https://www.googletagmanager。com/gtag/js", "ga"], // ideographic full stop
+    ["https://www.googletag\nmanager.com/x", "ga"],
+    ["https://www.googletag\rmanager.com/x", "ga"],
+    ["https://%77ww.googletagmanager.com/x", "ga"],
+    ["https://www.googletagmanager%2ecom/x", "ga"],
+    ["https://user:pw@stats.example.org/m.js", "matomo"],
+    ["HTTPS://STATS.EXAMPLE.ORG/M.JS", "matomo"],
+    ["\\\\stats.example.org/m.js", "matomo"],
+    ["  https://stats.example.org/m.js", "matomo"],
+    ["https://stats.example.org\\@evil.test/", "matomo"],
+    ["https://evil.test\\@stats.example.org/", undefined],
+    ["https://stats.example.org.evil.test/", undefined],
+    ["/static/ods-frontend.js", undefined],
+    ["https://cdn.example.net/app.js?next=https://other.test/", undefined],
+  ];
+  for (const [url, id] of spellings) {
+    it(`${JSON.stringify(url)} → ${id ?? "allowed"}`, () => {
+      expect(matchUrl(url, none.blockers)).toBe(id);
+      expect(matchUrl(url, none.blockers)).toBe(parsedAlways(url, none.blockers));
+    });
+  }
+
+  it("a denied IPv4 host is matched in every spelling the parser accepts", () => {
+    const policy = compilePolicy({
+      ...BASE,
+      services: [
+        ...BASE.services,
+        {
+          id: "ip", consentKey: "ip", category: "marketing", provider: "P", function: "f", purpose: "p",
+          cookies: [{ name: "ip", duration: "1 day" }], block: { hosts: ["10.1.2.3"] },
+        },
+      ],
+    });
+    const d = denialFor(preparePolicy(policy), consentOf());
+    for (const url of ["http://10.1.2.3/p.gif", "http://0xa.1.2.3/p.gif", "http://10.66051/p.gif", "http://167838211/p.gif", "http://012.1.2.3/p.gif"]) {
+      expect(matchUrl(url, d.blockers), url).toBe("ip");
+    }
+  });
+
+  it("agrees with parsing every URL, on generated URLs made of the denied hosts' pieces", () => {
+    const pieces = [
+      "https:", "http:", "//", "\\\\", "/", "\\", "@", ":", ".", "。", "%2e", "%77", "\t", "\n", " ", "?", "#", "&#46;",
+      "www", "stats", "example", "org", "googletagmanager", "google", "-analytics", "com", "COM", "Ｇ", "tag.aticdn", "net",
+      "cdn", "evil", "x", "0", "?next=",
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 12 }), (parts) => {
+        const url = parts.join("");
+        expect(matchUrl(url, none.blockers)).toBe(parsedAlways(url, none.blockers));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+/** matchUrl as it was before the shortcut: every URL parsed. */
+function parsedAlways(rawUrl: string, blockers: ReturnType<typeof denialFor>["blockers"]): string | undefined {
+  const { value: decoded, unresolved } = decodeReferences(rawUrl);
+  if (unresolved && /^[\s\u0000-\u001f]*(?:[a-z][a-z0-9+.-]*:)?[\t\n\r]*[\\/][\t\n\r]*[\\/]([^/\\?#]*)/i.exec(decoded)?.[1]?.match(/&[A-Za-z][A-Za-z0-9]*;/)) return UNREADABLE;
+  let host = "";
+  try {
+    host = new URL(decoded, "https://same-origin.invalid/").hostname;
+  } catch {}
+  if (host.endsWith(".")) host = host.slice(0, -1);
+  const lower = decoded.toLowerCase();
+  for (const b of blockers) {
+    for (let i = 0; i < b.hosts.length; i++) if (host === b.hosts[i] || host.endsWith(b.suffixes[i])) return b.id;
+    for (const m of b.markers) if (lower.includes(m)) return b.id;
+  }
+  return undefined;
+}
