@@ -101,6 +101,8 @@ function defineCases(ports, consent) {
   const refused = { ...base, cookie: `${NECESSARY_REQUEST_COOKIES}; ${consent.refuse}` };
   const pass = (label, path, body) => ({ label, port: ports.passthrough, path, headers: base, check: (r) => checkUntouched(r, body) });
   const edge = (label, path, headers, check, base, target, row) => ({ label, port: ports.edge, path, headers, check, base, target, row });
+  // The same worker with MARKUP_MODE=csp-only: the enforced CSP does the blocking, pages pass unparsed.
+  const unparsed = (label, path, headers, check, base, target, row) => ({ ...edge(`${label}, markup csp-only`, path, headers, check, base, target, `${row}, markup csp-only`), port: ports.edgeUnparsed });
   return {
     a: { label: "origin alone, 10 KB page", port: ports.origin, path: PATHS.page, headers: base, check: (r) => checkUntouched(r, pages.page) },
     b: pass("pass-through, 10 KB page (20 images, 30 links)", PATHS.page, pages.page),
@@ -113,6 +115,10 @@ function defineCases(ports, consent) {
     e: edge("no choice yet, 100 KB page (gtag, Matomo)", PATHS.tracked, base, checkNoChoice, "B", 0.8, "100 KB page, no choice yet"),
     A: pass("pass-through, JSON API", PATHS.api, pages.api),
     f: edge("JSON API, no consent (cookie enforcement alone)", PATHS.api, base, (r) => checkNecessaryOnlyUntouched(r, pages.api), "A", 0.97, "JSON API, no consent (cookie enforcement alone)"),
+    C: unparsed("no choice yet (banner due), 10 KB page", PATHS.page, base, checkNoChoice, "b", 0.85, "HTML page, no choice yet (banner due)"),
+    R: unparsed("visitor refused, 10 KB page", PATHS.page, refused, checkRefused, "b", 0.93, "HTML page, visitor refused (20 images, 30 links)"),
+    N: unparsed("visitor refused, 40 KB page (300 images, 300 links)", PATHS.many, refused, checkRefused, "M", 0.93, "page of hundreds of elements, visitor refused"),
+    E: unparsed("no choice yet, 100 KB page (gtag, Matomo)", PATHS.tracked, base, checkNoChoice, "B", 0.8, "100 KB page, no choice yet"),
   };
 }
 
@@ -120,7 +126,7 @@ function defineCases(ports, consent) {
 const P99_TARGET = 1.5;
 
 // Baselines run between the cases they are compared with, so drift hits both.
-const ROUND_ORDER = ["a", "b", "c", "b", "d", "b", "r", "b", "M", "m", "M", "B", "e", "B", "A", "f", "A"];
+const ROUND_ORDER = ["a", "b", "c", "b", "C", "b", "d", "b", "r", "b", "R", "b", "M", "m", "M", "N", "M", "B", "e", "B", "E", "B", "A", "f", "A"];
 
 /** The accept and refuse cookies, from the worker's own form. */
 async function benchConsent(ports) {
@@ -138,7 +144,7 @@ async function benchConsent(ports) {
 }
 
 /** Allocation cases: each consent-edge case of the 10 KB page and the JSON API, and their pass-throughs. */
-const ALLOC_CASES = ["b", "c", "d", "r", "A", "f"];
+const ALLOC_CASES = ["b", "c", "C", "d", "r", "R", "A", "f"];
 
 async function benchThroughput(ports, workerdPid, consent) {
   const all = defineCases(ports, consent);
@@ -239,7 +245,7 @@ function targetRows(r) {
   const add = (target, measured, met, note = "") =>
     rows.push({ target, measured, status: met === undefined ? "n/a" : met ? "met" : "missed", note });
   for (const [id, x] of Object.entries(r.throughput?.ratios ?? {})) {
-    const vs = `(${id}) / (${caseName(x.base)})`;
+    const vs = `(${caseName(id)}) / (${caseName(x.base)})`;
     const signed = (v) => `${v >= 0 ? "+" : ""}${fmt(v, 0)} µs`;
     const extra =
       (Number.isFinite(x.extraUs) ? `${signed(x.extraUs)} per request (1/throughput)` : "") +
@@ -265,8 +271,8 @@ function targetRows(r) {
   return rows;
 }
 
-/** Display names of the baselines: b, b′ (100 KB page), b″ (JSON), b‴ (many elements). */
-const caseName = (id) => ({ B: "b′", A: "b″", M: "b‴" })[id] ?? id;
+/** Display names of the baselines: b, b′ (100 KB page), b″ (JSON), b‴ (many elements); c*, r*, m*, e*: markup csp-only. */
+const caseName = (id) => ({ B: "b′", A: "b″", M: "b‴", C: "c*", R: "r*", N: "m*", E: "e*" })[id] ?? id;
 
 function renderMarkdown(r, rows) {
   const lines = [
@@ -339,7 +345,7 @@ async function main() {
 
   if (needWorker && !report.bundle.error) {
     const origin = await procs.startOriginProcess(path.join(BENCH, "origin.mjs"));
-    const ports = { origin: origin.port, passthrough: await procs.freePort(), edge: await procs.freePort() };
+    const ports = { origin: origin.port, passthrough: await procs.freePort(), edge: await procs.freePort(), edgeUnparsed: await procs.freePort() };
     const config = procs.writeWorkerdConfig({
       dir: WORK,
       passthroughFile: path.join(BENCH, "passthrough.mjs"),
@@ -350,7 +356,7 @@ async function main() {
       ...procs.readWranglerConfig(ROOT),
     });
     const workerdLog = path.join(WORK, "workerd.log");
-    const workerd = await procs.startWorkerd(config, [ports.passthrough, ports.edge], workerdLog);
+    const workerd = await procs.startWorkerd(config, [ports.passthrough, ports.edge, ports.edgeUnparsed], workerdLog);
     log(`origin :${ports.origin}, workerd pid ${workerd.pid} pass-through :${ports.passthrough}, consent-edge :${ports.edge}`);
 
     // Streaming first, on a fresh runtime: after the load runs workerd holds hundreds of MB of freed
@@ -375,7 +381,7 @@ async function main() {
     const consent = only.has("throughput") || only.has("alloc") ? await benchConsent(ports) : undefined;
     if (only.has("throughput")) report.throughput = await benchThroughput(ports, workerd.pid, consent);
     if (only.has("alloc")) {
-      const gcPorts = { origin: ports.origin, passthrough: await procs.freePort(), edge: await procs.freePort() };
+      const gcPorts = { origin: ports.origin, passthrough: await procs.freePort(), edge: await procs.freePort(), edgeUnparsed: await procs.freePort() };
       const gcConfig = procs.writeWorkerdConfig({
         dir: WORK,
         file: "workerd-gc.capnp",
@@ -388,7 +394,7 @@ async function main() {
         ...procs.readWranglerConfig(ROOT),
       });
       const gcLog = path.join(WORK, "workerd-gc.log");
-      const gcWorkerd = await procs.startWorkerd(gcConfig, [gcPorts.passthrough, gcPorts.edge], gcLog, 15_000, { lineBuffered: true });
+      const gcWorkerd = await procs.startWorkerd(gcConfig, [gcPorts.passthrough, gcPorts.edge, gcPorts.edgeUnparsed], gcLog, 15_000, { lineBuffered: true });
       log(`allocation: workerd --trace-gc pid ${gcWorkerd.pid} …`);
       const all = defineCases(gcPorts, consent);
       report.alloc = await benchAllocation({

@@ -53,7 +53,8 @@
  *                            Default type application/octet-stream.
  *   POST|PUT /__fixture/upload   counts the request body bytes as they stream by; 200 JSON { bytes }.
  *   GET  /__fixture/hang-headers  never answers; the socket stays open until close().
- *   GET  /__fixture/reset-mid-body  200 with Content-Length: 1000000, sends 1000 bytes, then destroys the socket.
+ *   GET  /__fixture/reset-mid-body[?type=T]  200 with Content-Length: 1000000 (Content-Type T, default
+ *                            application/octet-stream), sends 1000 bytes, then destroys the socket.
  *   GET  /__fixture/stall-body   200 chunked text/plain, sends "first chunk\n", then nothing until close().
  *   GET  /__fixture/many-cookies?n=10000   n Set-Cookie lines (max 100000): line 0 is
  *                            `sessionid=s3ss10n; HttpOnly; Path=/; SameSite=Lax`, then alternately
@@ -516,7 +517,7 @@ function routeFixture(req, res, url) {
     case "/__fixture/hang-headers":
       return; // the socket stays open until the client gives up or close() destroys it
     case "/__fixture/reset-mid-body":
-      return fixtureResetMidBody(res);
+      return fixtureResetMidBody(res, url);
     case "/__fixture/stall-body":
       res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" });
       res.write("first chunk\n");
@@ -668,8 +669,8 @@ function fixtureUpload(req, res) {
   req.on("end", () => send(req, res, 200, { "Content-Type": "application/json", "Cache-Control": "no-store" }, JSON.stringify({ bytes })));
 }
 
-function fixtureResetMidBody(res) {
-  res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": "1000000", "Cache-Control": "no-store" });
+function fixtureResetMidBody(res, url) {
+  res.writeHead(200, { "Content-Type": url.searchParams.get("type") ?? "application/octet-stream", "Content-Length": "1000000", "Cache-Control": "no-store" });
   // A FIN (destroy) rather than an RST, so the bytes already sent are not discarded by the peer's stack.
   res.write(Buffer.alloc(1000, 0x61), () => setTimeout(() => res.socket?.destroy(), 20));
 }

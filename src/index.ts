@@ -21,7 +21,7 @@ import { withoutReuse } from "./proxy/cache";
 import { rewriteHtml } from "./rewrite";
 import { classifyContentType } from "./rewrite/document";
 import { scheduled } from "./scheduled";
-import { CSP_MODES, type CspMode } from "./policy/types";
+import { CSP_MODES, MARKUP_MODES, type CspMode, type MarkupMode } from "./policy/types";
 
 // Fail at start-up, not in the form handler, on a policy whose consent cannot be written.
 for (const policy of POLICIES.all) indexConsentPolicy(policy);
@@ -81,6 +81,7 @@ app.all("*", async function proxy(c) {
     secure,
     pageUrl: c.req.url,
     cspMode: CSP_MODES.includes(c.env.CSP_MODE as CspMode) ? (c.env.CSP_MODE as CspMode) : undefined,
+    markupMode: MARKUP_MODES.includes(c.env.MARKUP_MODE as MarkupMode) ? (c.env.MARKUP_MODE as MarkupMode) : undefined,
   });
   // A document is treated according to the consent (scripts blocked or live, banner, CSP), even
   // when this visitor's state left it as it came: never reused for another state (proxy/cache.ts).

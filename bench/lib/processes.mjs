@@ -120,7 +120,8 @@ function extraBindings() {
 /**
  * Writes a capnp config into `dir` serving the pass-through worker on `ports.passthrough` and the
  * consent-edge bundle (the files of `bundleDir`, `mainModule` first) on `ports.edge`, both with
- * ORIGIN bound to the bench origin. The outbound network allows loopback, which workerd refuses by default.
+ * ORIGIN bound to the bench origin; with `ports.edgeUnparsed`, the same bundle there with
+ * MARKUP_MODE=csp-only (pages of visitors without consent pass unparsed). The outbound network allows loopback, which workerd refuses by default.
  */
 export function writeWorkerdConfig({ dir, passthroughFile, bundleDir, mainModule, ports, origin, compatibilityDate, compatibilityFlags, v8Flags = [], file: configName = "workerd.capnp" }) {
   fs.mkdirSync(path.join(dir, "edge"), { recursive: true });
@@ -144,12 +145,12 @@ export function writeWorkerdConfig({ dir, passthroughFile, bundleDir, mainModule
 const config :Workerd.Config = (
   services = [
     (name = "passthrough", worker = .passthrough),
-    (name = "edge", worker = .edge),
+    (name = "edge", worker = .edge),${ports.edgeUnparsed ? `\n    (name = "edge-unparsed", worker = .edgeUnparsed),` : ""}
     (name = "loopback", network = (allow = ["local", "private"])),
   ],
   sockets = [
     (name = "passthrough", address = "127.0.0.1:${ports.passthrough}", http = (), service = "passthrough"),
-    (name = "edge", address = "127.0.0.1:${ports.edge}", http = (), service = "edge"),
+    (name = "edge", address = "127.0.0.1:${ports.edge}", http = (), service = "edge"),${ports.edgeUnparsed ? `\n    (name = "edge-unparsed", address = "127.0.0.1:${ports.edgeUnparsed}", http = (), service = "edge-unparsed"),` : ""}
   ],${v8Flags.length ? `\n  v8Flags = [${v8Flags.map(capnpString).join(", ")}],` : ""}
 );
 
@@ -164,7 +165,14 @@ const edge :Workerd.Worker = (
   ],
   ${common}
 );
-`;
+${ports.edgeUnparsed ? `
+const edgeUnparsed :Workerd.Worker = (
+  modules = [
+      ${moduleList}
+  ],
+  ${common.replace("bindings = [", 'bindings = [(name = "MARKUP_MODE", text = "csp-only"), ')}
+);
+` : ""}`;
   const file = path.join(dir, configName);
   fs.writeFileSync(file, config);
   return file;

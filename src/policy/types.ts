@@ -129,7 +129,19 @@ export interface TenantPolicy {
   necessarySources?: string[];
   /** Fraction (0–1) of document responses that ask the browser for CSP violation reports. Default 0.02. */
   cspReportSample?: number;
+  /**
+   * What the HTML rewriter reads while the CSP is enforced. `"scan"` (default): every page of a
+   * visitor without full consent is parsed for what a CSP cannot stop (inline code naming a
+   * tracker, speculation rules, connect-only hints, meta refresh). `"csp-only"`: the operator
+   * declares the portal's own markup carries none of these, so the enforced CSP does all the
+   * blocking and pages pass unparsed (the banner is written after the document's end). Ignored,
+   * and the page scanned, whenever the CSP is not enforced (README, "HTML and the CSP").
+   */
+  markup?: MarkupMode;
 }
+
+export type MarkupMode = "scan" | "csp-only";
+export const MARKUP_MODES: readonly MarkupMode[] = ["scan", "csp-only"];
 
 export type PolicyMode = "enforce" | "report-only";
 export const POLICY_MODES: readonly PolicyMode[] = ["enforce", "report-only"];

@@ -4,7 +4,7 @@
  * The rules mirror policies/policy.schema.json (test/policy/schema.test.ts keeps them in step).
  */
 import { isUnderDomain, normalizeHost, resolveParentDomain } from "./host";
-import { CATEGORIES, CSP_MODES, POLICY_MODES, type Category, type TenantPolicy } from "./types";
+import { CATEGORIES, CSP_MODES, MARKUP_MODES, POLICY_MODES, type Category, type TenantPolicy } from "./types";
 
 export class PolicyError extends Error {
   /** The policy file, relative to policies/ ("maia.json", "base/opendatasoft.json"). */
@@ -26,7 +26,7 @@ export class PolicyError extends Error {
 export const POLICY_FIELDS = [
   "id", "hosts", "origin", "siteUrl", "parentDomain", "revision", "title", "sections",
   "categories", "services", "expireUnknown", "banner", "csp", "necessarySources", "cspReportSample",
-  "parentDomains", "mode",
+  "parentDomains", "mode", "markup",
 ] as const;
 export const REQUIRED_POLICY_FIELDS = [
   "id", "hosts", "siteUrl", "revision", "title", "sections", "categories", "services",
@@ -180,6 +180,9 @@ export function validatePolicy(data: unknown, file: string): TenantPolicy {
   boolean(p.expireUnknown, "expireUnknown");
   if (p.csp !== undefined && !CSP_MODES.includes(p.csp as "off")) {
     fail("csp", `must be one of ${CSP_MODES.map((m) => JSON.stringify(m)).join(", ")}, got ${describe(p.csp)}`);
+  }
+  if (p.markup !== undefined && !MARKUP_MODES.includes(p.markup as "scan")) {
+    fail("markup", `must be one of ${MARKUP_MODES.map((m) => JSON.stringify(m)).join(", ")}, got ${describe(p.markup)}`);
   }
   if (p.necessarySources !== undefined) {
     array(p.necessarySources, "necessarySources", false).forEach((v, i) =>

@@ -33,10 +33,22 @@ export interface ForwardOptions {
   onStrip?: (record: StripLog) => void;
 }
 
+/**
+ * The path and query of a request URL as the runtime serialised it (`scheme://authority/...`; a
+ * request URL has no fragment), without parsing it again; the scheme and authority as well.
+ */
+export function splitRequestUrl(url: string): { base: string; pathAndQuery: string; path: string } {
+  const at = url.indexOf("/", url.indexOf("//") + 2);
+  const base = at === -1 ? url : url.slice(0, at);
+  const pathAndQuery = at === -1 ? "/" : url.slice(at);
+  const q = pathAndQuery.indexOf("?");
+  return { base, pathAndQuery, path: q === -1 ? pathAndQuery : pathAndQuery.slice(0, q) };
+}
+
 export async function forwardToOrigin(request: Request, ctx: ExchangeContext, options: ForwardOptions): Promise<Response> {
-  const url = new URL(request.url);
+  const url = splitRequestUrl(request.url);
   // Path and query only: the target host is the tenant's origin, never anything the visitor wrote.
-  const target = options.origin + url.pathname + url.search;
+  const target = options.origin + url.pathAndQuery;
   const cookieHeader = request.headers.get("cookie");
   const decision = decideRequest(cookieHeader, ctx);
   // Report-only: decided and logged, not applied; the origin gets the Cookie header as sent.
@@ -64,11 +76,11 @@ export async function forwardToOrigin(request: Request, ctx: ExchangeContext, op
     ]);
   } catch (err) {
     // For the operator: the visitor's page names no cause.
-    options.log?.({ msg: "consent-edge: origin failed", tenant: ctx.policy.id, path: url.pathname, timedOut: false, error: String(err) });
+    options.log?.({ msg: "consent-edge: origin failed", tenant: ctx.policy.id, path: url.path, timedOut: false, error: String(err) });
     return errorPage(502, "The portal could not be reached. Please try again in a moment.");
   }
   if (upstream === TIMED_OUT) {
-    options.log?.({ msg: "consent-edge: origin failed", tenant: ctx.policy.id, path: url.pathname, timedOut: true });
+    options.log?.({ msg: "consent-edge: origin failed", tenant: ctx.policy.id, path: url.path, timedOut: true });
     return errorPage(504, `The portal did not answer within ${Math.round(options.timeoutMs / 1000)} s. Please try again.`);
   }
 
@@ -77,11 +89,11 @@ export async function forwardToOrigin(request: Request, ctx: ExchangeContext, op
   const response = decideResponse(originSetCookies, decision, ctx);
   // Report-only: the origin's Set-Cookie lines stay as they are (the decision is only logged).
   const unchanged = response.unchanged || reportOnly;
-  const record = stripLog(ctx, decision, response, { method: request.method, path: url.pathname, status: upstream.status });
+  const record = stripLog(ctx, decision, response, { method: request.method, path: url.path, status: upstream.status });
   if (record) (options.onStrip ?? options.log)?.(record);
 
   const location = upstream.headers.get("location");
-  const visitorLocation = location ? rewriteLocation(location, options.origin, `${ctx.secure ? "https" : "http"}://${url.host}`) : null;
+  const visitorLocation = location ? rewriteLocation(location, options.origin, url.base) : null;
   let body = request.method === "HEAD" || NULL_BODY.has(upstream.status) ? null : upstream.body;
   const idleMs = options.bodyIdleTimeoutMs;
   // Nothing to change: the origin's response is the visitor's, as it came (no copy of headers or body).
@@ -91,7 +103,7 @@ export async function forwardToOrigin(request: Request, ctx: ExchangeContext, op
   if (body && idleMs) {
     // The status is on its way: a stalled body can only end the visitor's stream with an error.
     body = withIdleTimeout(body, idleMs, () =>
-      options.log?.({ msg: "consent-edge: origin body stalled", tenant: ctx.policy.id, path: url.pathname, idleMs }),
+      options.log?.({ msg: "consent-edge: origin body stalled", tenant: ctx.policy.id, path: url.path, idleMs }),
     );
   }
   // Headers of a fetched Response are immutable; one native copy into a Response we own, edited in place.

@@ -27,27 +27,79 @@ const CSS =
   `#${BANNER_ID} button:focus-visible,#${BANNER_ID} a:focus-visible{outline:3px solid #f90;outline-offset:2px}` +
   `#${BANNER_ID} a{color:#1a4d8f}`;
 
+/** The banner around its two return-path slots, per policy and language (escaped once). */
+interface BannerParts {
+  /** Up to the form's `return` value. */
+  head: string;
+  /** Between it and the link's `return` query value. */
+  mid: string;
+  tail: string;
+  /** The same three as ASCII bytes (asciiHtml), for pages that pass unparsed. */
+  bytes?: [Uint8Array, Uint8Array, Uint8Array];
+}
+
+const PARTS = new WeakMap<CompiledPolicy, Map<Lang, BannerParts>>();
+
+function bannerParts(policy: CompiledPolicy, lang: Lang): BannerParts {
+  let byLang = PARTS.get(policy);
+  if (!byLang) PARTS.set(policy, (byLang = new Map()));
+  let parts = byLang.get(lang);
+  if (parts) return parts;
+  const s = BANNER_STRINGS[lang] ?? BANNER_STRINGS.en;
+  const text = policy.banner?.text !== undefined ? localize(policy.banner.text, lang) : s.text;
+  parts = {
+    head:
+      `<div id="${BANNER_ID}" role="region" aria-label="${escapeHtml(s.label)}" lang="${lang}">` +
+      `<style>${CSS}</style>` +
+      `<p>${escapeHtml(text)}</p>` +
+      `<form method="post" action="/cookies">` +
+      `<input type="hidden" name="return" value="`,
+    mid:
+      `" />` +
+      `<input type="hidden" name="from" value="banner" />` +
+      `<input type="hidden" name="lang" value="${lang}" />` +
+      `<button type="submit" name="action" value="accept">${escapeHtml(s.accept)}</button>` +
+      `<button type="submit" name="action" value="refuse">${escapeHtml(s.refuse)}</button>` +
+      `</form>` +
+      // The page names where the visitor was, so it can link back there.
+      `<a href="/cookies?return=`,
+    tail: `">${escapeHtml(s.more)}</a></div>`,
+  };
+  byLang.set(lang, parts);
+  return parts;
+}
+
 /**
  * The banner markup. It posts `action=accept|refuse`, `return=<returnPath>`, `from=banner` and
  * `lang` (for the choice's record) to /cookies,
  * the preference form's endpoint, which redirects back to `returnPath`.
  */
 export function renderBanner(policy: CompiledPolicy, lang: Lang, returnPath: string): string {
-  const s = BANNER_STRINGS[lang] ?? BANNER_STRINGS.en;
-  const text = policy.banner?.text !== undefined ? localize(policy.banner.text, lang) : s.text;
-  return (
-    `<div id="${BANNER_ID}" role="region" aria-label="${escapeHtml(s.label)}" lang="${lang}">` +
-    `<style>${CSS}</style>` +
-    `<p>${escapeHtml(text)}</p>` +
-    `<form method="post" action="/cookies">` +
-    `<input type="hidden" name="return" value="${escapeHtml(returnPath)}" />` +
-    `<input type="hidden" name="from" value="banner" />` +
-    `<input type="hidden" name="lang" value="${lang}" />` +
-    `<button type="submit" name="action" value="accept">${escapeHtml(s.accept)}</button>` +
-    `<button type="submit" name="action" value="refuse">${escapeHtml(s.refuse)}</button>` +
-    `</form>` +
-    // The page names where the visitor was, so it can link back there.
-    `<a href="/cookies?return=${escapeHtml(encodeURIComponent(returnPath))}">${escapeHtml(s.more)}</a>` +
-    `</div>`
-  );
+  const p = bannerParts(policy, lang);
+  return p.head + escapeHtml(returnPath) + p.mid + escapeHtml(encodeURIComponent(returnPath)) + p.tail;
+}
+
+/**
+ * `renderBanner` as bytes that every ASCII-compatible encoding reads the same, for a page whose
+ * encoding is not known here: non-ASCII characters become character references (valid in the
+ * banner's text and attribute values; its CSS is ASCII).
+ */
+export function bannerBytes(policy: CompiledPolicy, lang: Lang, returnPath: string): Uint8Array {
+  const p = bannerParts(policy, lang);
+  p.bytes ??= [asciiHtml(p.head), asciiHtml(p.mid), asciiHtml(p.tail)];
+  const chunks = [p.bytes[0], asciiHtml(escapeHtml(returnPath)), p.bytes[1], asciiHtml(escapeHtml(encodeURIComponent(returnPath))), p.bytes[2]];
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+const ENCODER = new TextEncoder();
+
+/** `html` as ASCII bytes: every non-ASCII character as a numeric character reference. */
+export function asciiHtml(html: string): Uint8Array {
+  return ENCODER.encode(html.replace(/[^\0-\x7f]/gu, (c) => `&#${c.codePointAt(0)};`));
 }

@@ -103,9 +103,23 @@ function isXmlLike(essence: string): boolean {
   return essence.endsWith("/xml") || essence.endsWith("+xml") || essence.startsWith("multipart/") || essence === "text/xsl";
 }
 
-/** Classifies a response by its Content-Type header (null: none was sent). */
-export function classifyContentType(contentType: string | null): DocumentType {
-  if (contentType === null) return { kind: "sniff" };
+/** Content-Type values seen by this isolate, classified (a few distinct values answer nearly every response). */
+const CLASSIFIED = new Map<string, Readonly<DocumentType>>();
+const CLASSIFIED_MAX = 128;
+const SNIFF: Readonly<DocumentType> = Object.freeze({ kind: "sniff" });
+
+/** Classifies a response by its Content-Type header (null: none was sent). The result is shared: read-only. */
+export function classifyContentType(contentType: string | null): Readonly<DocumentType> {
+  if (contentType === null) return SNIFF;
+  let type = CLASSIFIED.get(contentType);
+  if (type === undefined) {
+    type = Object.freeze(classify(contentType));
+    if (CLASSIFIED.size < CLASSIFIED_MAX) CLASSIFIED.set(contentType, type);
+  }
+  return type;
+}
+
+function classify(contentType: string): DocumentType {
   const parsed = splitHeaderValues(contentType).map(parseMimeType);
   // Fetch's extraction: the last valid type other than */*, with the charset of its run.
   let extracted: MimeType | undefined;

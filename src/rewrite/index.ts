@@ -15,15 +15,16 @@
 import type { Consent } from "../consent/types";
 import { INERT_CSP, REPORTING_ENDPOINTS, buildCsp, cspHeaderName } from "../csp";
 import { hostAllowList } from "../csp/allow";
-import type { CompiledPolicy, CspMode, Lang } from "../policy/types";
+import type { CompiledPolicy, CspMode, Lang, MarkupMode } from "../policy/types";
 import { errorPage } from "../proxy/pages";
-import { renderBanner } from "./banner";
+import { bannerBytes, renderBanner } from "./banner";
 import { type CodingPlan, codingPlan, rewriterInput, rewriterLabel } from "./decode-body";
 import { type CharsetPlan, charsetPlan, classifyContentType, type DocumentType } from "./document";
 import { addFullCoverage } from "./full";
 import { cleanHeaderVectors } from "./header-vectors";
 import { denialFor, matchUrl, preparePolicy } from "./match";
 import { type BlockingContext, addHintsAndRefresh, addScripts } from "./scripts";
+import { fitsUnparsed, passesUnparsed, unparsedPage } from "./unparsed";
 
 export { renderBanner, BANNER_ID, escapeHtml } from "./banner";
 export { INLINE_BUFFER_LIMIT } from "./scripts";
@@ -42,6 +43,8 @@ export interface RewriteOptions {
   secure?: boolean;
   /** Overrides the policy's `csp` (the CSP_MODE var). */
   cspMode?: CspMode;
+  /** Overrides the policy's `markup` (the MARKUP_MODE var). */
+  markupMode?: MarkupMode;
   /** The URL the visitor asked for (relative Link and Refresh targets resolve against it). */
   pageUrl?: string;
 }
@@ -87,6 +90,11 @@ export function rewriteHtml(res: Response, opts: RewriteOptions): Response {
   if (type.kind !== "html" || charset?.kind === "replacement") return inert(res, headers, type.kind === "html" ? { kind: "sniff" } : type);
 
   const coding = codingPlan(res.headers.get("content-encoding"));
+  // Declared markup, enforced CSP: the browser does the blocking, nothing is parsed (./unparsed.ts).
+  if (!denial.empty && passesUnparsed(opts.markupMode ?? opts.policy.markup, cspModeOf(opts)) && fitsUnparsed({ charset: charset!, coding }, opts.banner)) {
+    addCsp(headers, opts);
+    return unparsedPage(res, headers, charset!, opts.banner ? bannerBytes(opts.policy, opts.lang, opts.returnPath) : undefined);
+  }
   if (coding.kind === "undecodable") return undecodable(headers, coding.coding);
   if (coding.kind === "decode") headers.delete("content-encoding");
   headers.delete("content-length");

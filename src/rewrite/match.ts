@@ -70,7 +70,26 @@ export function preparePolicy(policy: CompiledPolicy): PreparedPolicy {
   return p;
 }
 
+/** Per prepared policy: denials by granted-set object (records verified once share theirs), then by the keys. */
+const denials = new WeakMap<PreparedPolicy, { bySet: WeakMap<ReadonlySet<string>, Denial>; byKeys: Map<string, Denial> }>();
+
+/** What `consent` denies under `p`; built once per consent state and policy, then shared (read-only). */
 export function denialFor(p: PreparedPolicy, consent: Consent): Denial {
+  let memo = denials.get(p);
+  if (!memo) denials.set(p, (memo = { bySet: new WeakMap(), byKeys: new Map() }));
+  let d = memo.bySet.get(consent.granted);
+  if (d) return d;
+  const key = [...consent.granted].sort().join(" ");
+  d = memo.byKeys.get(key);
+  if (!d) {
+    d = buildDenial(p, consent);
+    if (memo.byKeys.size < 256) memo.byKeys.set(key, d);
+  }
+  memo.bySet.set(consent.granted, d);
+  return d;
+}
+
+function buildDenial(p: PreparedPolicy, consent: Consent): Denial {
   const blockers = p.blockers.filter((b) => !isServiceAllowed(b, consent));
   const markerBlockers = blockers.filter((b) => b.markers.length > 0);
   const categories = new Set<Category>();

@@ -3,8 +3,10 @@
 // code, content types, encodings, headers), each visited with no choice, refused, and under
 // Sec-GPC, counting the requests Chromium makes to tracker hosts (intercepted, must be 0) and
 // reading the whole cookie jar (no tracker cookie); then with consent, where the trackers run.
-// Twice: with the CSP enforced (the default), and with CSP_MODE=off, where the rewriter alone
-// must hold. The demo portal's own pages load under the enforced CSP without a violation.
+// Three times: with the CSP enforced (the default), with CSP_MODE=off, where the rewriter alone
+// must hold, and with MARKUP_MODE=csp-only, where nothing is parsed and the CSP alone must hold
+// (except for the one vector only parsing stops, which that declaration covers: a meta refresh).
+// The demo portal's own pages load under the enforced CSP without a violation.
 import { deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page, Route } from "playwright-core";
@@ -103,14 +105,26 @@ async function fulfilTracker(route: Route): Promise<void> {
 
 type State = "no choice" | "refused" | "Sec-GPC" | "consent";
 
-for (const mode of ["enforce", "off"] as const) {
-  describe(`trackers in Chromium, CSP ${mode === "enforce" ? "enforced" : "off (rewriter alone)"}`, () => {
+const MODES = {
+  enforce: { title: "CSP enforced", vars: {} },
+  off: { title: "CSP off (rewriter alone)", vars: { CSP_MODE: "off" } },
+  "csp-only": { title: "CSP enforced, markup csp-only (nothing parsed)", vars: { MARKUP_MODE: "csp-only" } },
+} as const;
+
+/**
+ * Fixtures a page that is not parsed cannot hold back, for the tenant declares they do not occur
+ * (policies/README.md, "markup"): a meta refresh is a navigation, which no CSP directive governs.
+ */
+const ONLY_PARSING_STOPS = ["meta refresh"];
+
+for (const mode of Object.keys(MODES) as Array<keyof typeof MODES>) {
+  describe(`trackers in Chromium, ${MODES[mode].title}`, () => {
     let stack: Stack;
     let browser: Browser;
     let base: string;
 
     beforeAll(async () => {
-      [stack, browser] = await Promise.all([startStack({ protocol: "http", vars: mode === "off" ? { CSP_MODE: "off" } : {} }), launchChromium()]);
+      [stack, browser] = await Promise.all([startStack({ protocol: "http", vars: MODES[mode].vars }), launchChromium()]);
       base = `http://maia.opendatasoft.com:${stack.port}`;
     });
     afterAll(async () => {
@@ -137,6 +151,9 @@ for (const mode of ["enforce", "off"] as const) {
       return context;
     }
 
+    /** Why a fixture's navigation failed, by fixture name (for the frameset check's message). */
+    const gotoErrors = new Map<string, string>();
+
     /** Visits a fixture in a fresh page; returns the tracker requests Chromium made and the tracker cookies in the jar. */
     async function visit(context: BrowserContext, f: Fixture, settle: "networkidle" | "tracker"): Promise<{ requests: string[]; cookies: string[]; page: Page }> {
       const p = await context.newPage();
@@ -148,7 +165,10 @@ for (const mode of ["enforce", "off"] as const) {
           return fulfilTracker(route);
         },
       );
-      const res = await p.goto(`${base}${specPath(f)}`, { waitUntil: "load" }).catch(() => null);
+      const res = await p.goto(`${base}${specPath(f)}`, { waitUntil: "load" }).catch((e: unknown) => {
+        gotoErrors.set(f.name, String(e).slice(0, 300));
+        return null;
+      });
       // The fixture itself was served (a refused or failed page would make "no tracker request" vacuous).
       if (res && !f.name.includes("efresh")) expect(res.status(), f.name).toBeLessThan(400);
       if (settle === "networkidle") await p.waitForLoadState("networkidle").catch(() => {});
@@ -167,14 +187,19 @@ for (const mode of ["enforce", "off"] as const) {
         for (const f of FIXTURES) {
           const { requests, cookies, page: p } = await visit(context, f, "networkidle");
           if (requests.length || cookies.length) leaks.push(`${f.name}: ${[...requests, ...cookies].join(", ")}`);
+          // Unparsed, the declared vector goes through: asserted, so that the gap stays exactly the documented one.
+          else if (mode === "csp-only" && ONLY_PARSING_STOPS.includes(f.name)) leaks.push(`${f.name}: held back although nothing is parsed`);
+          // What it left in the jar would be counted against every later fixture.
+          if (mode === "csp-only" && ONLY_PARSING_STOPS.includes(f.name)) await context.clearCookies({ name: TRACKER_COOKIES });
           if (f.name === "frameset") {
             const frames = p.frames().length;
-            if (frames !== 3) leaks.push(`frameset: ${frames} frames, ${(await p.content()).slice(0, 2000)}`);
+            if (frames !== 3) leaks.push(`frameset: ${frames} frames, ${gotoErrors.get(f.name) ?? ""} ${(await p.content()).slice(0, 2000)}`);
           }
           await p.close();
         }
         await context.close();
-        expect(leaks).toEqual([]);
+        const expected = mode === "csp-only" ? ONLY_PARSING_STOPS : [];
+        expect(leaks.filter((l) => !expected.some((name) => l.startsWith(`${name}: https://`)))).toEqual([]);
       });
     }
 

@@ -74,6 +74,8 @@ describe("validatePolicy", () => {
     ["not an object", (p) => (p.services[0] = null), "services[0]", /must be an object, got null/],
     ["csp as the old boolean", (p) => (p.csp = true), "csp", /must be one of "enforce", "report-only", "off", got boolean true/],
     ["csp mode misspelt", (p) => (p.csp = "report_only"), "csp", /must be one of/],
+    ["markup outside the enum", (p) => (p.markup = "none"), "markup", /must be one of "scan", "csp-only", got "none"/],
+    ["markup as a boolean", (p) => (p.markup = false), "markup", /must be one of "scan", "csp-only", got boolean false/],
     ["source with a keyword", (p) => (p.necessarySources = ["'unsafe-eval'"]), "necessarySources[0]", /not a CSP host-source/],
     ["source that ends the directive", (p) => (p.necessarySources = ["cdn.example.org; script-src *"]), "necessarySources[0]", /not a CSP host-source/],
     ["bare wildcard source", (p) => (p.necessarySources = ["*"]), "necessarySources[0]", /not a CSP host-source/],

@@ -1,0 +1,59 @@
+/**
+ * Pages that pass unparsed: the tenant declared (`markup: "csp-only"`) that its own markup
+ * carries nothing a CSP cannot stop, and the consent-derived CSP is enforced, so the browser
+ * does all the blocking. The body streams natively (no JavaScript per chunk); when the banner
+ * is due it is written after the document's end, where an HTML parser still puts it into the
+ * body (as the parsing path does, ./index.ts `addBanner`). Where appending cannot be done safely
+ * (a body the runtime has not decoded, text the rewriter would transcode) the caller parses the
+ * page as usual.
+ */
+import type { CspMode, MarkupMode } from "../policy/types";
+import type { CodingPlan } from "./decode-body";
+import type { CharsetPlan } from "./document";
+
+/** True when pages of visitors without full consent are not parsed: declared, and the CSP enforced. */
+export function passesUnparsed(markup: MarkupMode | undefined, csp: CspMode): boolean {
+  return markup === "csp-only" && csp === "enforce";
+}
+
+/**
+ * Whether a page can pass unparsed. Without a banner every page can, in any coding (the browser
+ * decodes what it was sent, and nothing here reads it). The banner cannot be appended to a body
+ * still in a coding the runtime did not undo (bytes added to it would corrupt it) nor to text
+ * the parsing path would transcode (not ASCII-compatible): such pages are parsed as usual.
+ */
+export function fitsUnparsed(plans: { charset: CharsetPlan; coding: CodingPlan }, banner: boolean): boolean {
+  return !banner || (plans.coding.kind === "plain" && plans.charset.kind !== "transcode");
+}
+
+/** The page as it came, served as HTML with nosniff (as the parsing path serves it), then `banner` if given. */
+export function unparsedPage(res: Response, headers: Headers, charset: CharsetPlan, banner: Uint8Array | undefined): Response {
+  let body = res.body!;
+  if (banner) {
+    body = appended(body, banner);
+    headers.delete("content-length");
+  }
+  headers.set("content-type", charset.kind === "label" || charset.kind === "transcode" ? `text/html; charset=${charset.encoding}` : "text/html");
+  headers.set("x-content-type-options", "nosniff");
+  return new Response(body, { status: res.status, statusText: res.statusText, headers });
+}
+
+/**
+ * `body` and then `tail`, pumped by the runtime: the origin's internal stream is piped natively
+ * into an IdentityTransformStream (no JavaScript per chunk), which then gets the tail. A failed
+ * body aborts the pipe's destination, so the visitor's stream errors and no tail follows a broken
+ * page; a visitor who goes away cancels the origin's stream.
+ */
+function appended(body: ReadableStream<Uint8Array>, tail: Uint8Array): ReadableStream<Uint8Array> {
+  const { readable, writable } = new IdentityTransformStream();
+  body
+    .pipeTo(writable, { preventClose: true })
+    .then(async () => {
+      const writer = writable.getWriter();
+      await writer.write(tail);
+      await writer.close();
+    })
+    // The pipe failed (and errored the visitor's stream already), or the visitor went away.
+    .catch(() => {});
+  return readable;
+}
