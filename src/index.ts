@@ -19,9 +19,9 @@ import { errorPage } from "./proxy/pages";
 import { resolveTenant, stateFor } from "./request-state";
 import { withoutReuse } from "./proxy/cache";
 import { rewriteHtml } from "./rewrite";
+import { BANNER_CSS_PATH, bannerStylesheet } from "./rewrite/banner";
 import { classifyContentType } from "./rewrite/document";
 import { scheduled } from "./scheduled";
-import { CSP_MODES, MARKUP_MODES, type CspMode, type MarkupMode } from "./policy/types";
 
 // Fail at start-up, not in the form handler, on a policy whose consent cannot be written.
 for (const policy of POLICIES.all) indexConsentPolicy(policy);
@@ -54,6 +54,8 @@ app.all(CSP_REPORT_PATH, (c) =>
     },
   }),
 );
+// The banner's stylesheet, for pages that pass unparsed (rewrite/banner.ts): never proxied.
+app.all(BANNER_CSS_PATH, (c) => bannerStylesheet(c.req.method));
 app.route("/cookies", cookiesRoutes);
 app.all("/cookies/", cookiesTrailingSlash);
 
@@ -68,6 +70,9 @@ app.all("*", async function proxy(c) {
     onOriginSetCookies: seeOriginSetCookies,
     onStrip: tallyStrip,
   });
+  const type = classifyContentType(res.headers.get("content-type"));
+  // Not a document and nothing to normalise (JSON, images, scripts…): as it came, before any per-page work.
+  if (type.kind === "other" && !type.normalised) return res;
   const banner = !consent.explicit && consent.source !== "gpc" && policy.banner?.enabled !== false;
   // The language and the return path only matter to the banner.
   const url = banner ? new URL(c.req.url) : undefined;
@@ -80,8 +85,8 @@ app.all("*", async function proxy(c) {
     report: sampleReport(reportSample(policy, c.env.CSP_REPORT_SAMPLE)),
     secure,
     pageUrl: c.req.url,
-    cspMode: CSP_MODES.includes(c.env.CSP_MODE as CspMode) ? (c.env.CSP_MODE as CspMode) : undefined,
-    markupMode: MARKUP_MODES.includes(c.env.MARKUP_MODE as MarkupMode) ? (c.env.MARKUP_MODE as MarkupMode) : undefined,
+    cspMode: config.cspMode,
+    markupMode: config.markupMode,
   });
   // A document is treated according to the consent (scripts blocked or live, banner, CSP), even
   // when this visitor's state left it as it came: never reused for another state (proxy/cache.ts).

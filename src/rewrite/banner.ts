@@ -27,10 +27,42 @@ const CSS =
   `#${BANNER_ID} button:focus-visible,#${BANNER_ID} a:focus-visible{outline:3px solid #f90;outline-offset:2px}` +
   `#${BANNER_ID} a{color:#1a4d8f}`;
 
+/**
+ * Where the worker serves the banner's stylesheet (its own route, never proxied), versioned by
+ * its content so that browsers may keep it for a year. Pages that pass unparsed link it instead
+ * of holding a `<style>` element: written after a document's end, a raw-text element is
+ * ambiguous to a streaming HTML parser further down the line (lol-html refuses a `<style>` after
+ * a frameset, and aborts the response), while a `<link>` is not.
+ */
+export const BANNER_CSS_PATH = "/.consent-edge/banner.css";
+export const BANNER_CSS = CSS;
+export const BANNER_CSS_URL = `${BANNER_CSS_PATH}?v=${fnv1a(CSS)}`;
+
+/** The stylesheet at BANNER_CSS_PATH: GET and HEAD; anything else 405. */
+export function bannerStylesheet(method: string): Response {
+  if (method !== "GET" && method !== "HEAD") return new Response(null, { status: 405, headers: { allow: "GET, HEAD" } });
+  return new Response(method === "HEAD" ? null : CSS, {
+    headers: {
+      "content-type": "text/css; charset=utf-8",
+      "cache-control": "public, max-age=31536000, immutable",
+      "x-content-type-options": "nosniff",
+    },
+  });
+}
+
+/** A short, stable hash of `s` (FNV-1a, 32 bits, base 36): a cache-busting version, not a secret. */
+function fnv1a(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(36);
+}
+
 /** The banner around its two return-path slots, per policy and language (escaped once). */
 interface BannerParts {
   /** Up to the form's `return` value. */
   head: string;
+  /** `head` with the stylesheet linked instead of inline (pages that pass unparsed). */
+  headLinked: string;
   /** Between it and the link's `return` query value. */
   mid: string;
   tail: string;
@@ -47,13 +79,11 @@ function bannerParts(policy: CompiledPolicy, lang: Lang): BannerParts {
   if (parts) return parts;
   const s = BANNER_STRINGS[lang] ?? BANNER_STRINGS.en;
   const text = policy.banner?.text !== undefined ? localize(policy.banner.text, lang) : s.text;
+  const open = `<div id="${BANNER_ID}" role="region" aria-label="${escapeHtml(s.label)}" lang="${lang}">`;
+  const rest = `<p>${escapeHtml(text)}</p>` + `<form method="post" action="/cookies">` + `<input type="hidden" name="return" value="`;
   parts = {
-    head:
-      `<div id="${BANNER_ID}" role="region" aria-label="${escapeHtml(s.label)}" lang="${lang}">` +
-      `<style>${CSS}</style>` +
-      `<p>${escapeHtml(text)}</p>` +
-      `<form method="post" action="/cookies">` +
-      `<input type="hidden" name="return" value="`,
+    head: open + `<style>${CSS}</style>` + rest,
+    headLinked: open + `<link rel="stylesheet" href="${BANNER_CSS_URL}" />` + rest,
     mid:
       `" />` +
       `<input type="hidden" name="from" value="banner" />` +
@@ -80,13 +110,14 @@ export function renderBanner(policy: CompiledPolicy, lang: Lang, returnPath: str
 }
 
 /**
- * `renderBanner` as bytes that every ASCII-compatible encoding reads the same, for a page whose
- * encoding is not known here: non-ASCII characters become character references (valid in the
- * banner's text and attribute values; its CSS is ASCII).
+ * The banner for a page that passes unparsed: its stylesheet linked (BANNER_CSS_URL), as bytes
+ * that every ASCII-compatible encoding reads the same, for a page whose encoding is not known
+ * here: non-ASCII characters become character references (valid in the banner's text and
+ * attribute values).
  */
 export function bannerBytes(policy: CompiledPolicy, lang: Lang, returnPath: string): Uint8Array {
   const p = bannerParts(policy, lang);
-  p.bytes ??= [asciiHtml(p.head), asciiHtml(p.mid), asciiHtml(p.tail)];
+  p.bytes ??= [asciiHtml(p.headLinked), asciiHtml(p.mid), asciiHtml(p.tail)];
   const chunks = [p.bytes[0], asciiHtml(escapeHtml(returnPath)), p.bytes[1], asciiHtml(escapeHtml(encodeURIComponent(returnPath))), p.bytes[2]];
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;

@@ -5,7 +5,7 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
-import { bannerBytes, renderBanner } from "../../src/rewrite/banner";
+import { BANNER_CSS, BANNER_CSS_PATH, BANNER_CSS_URL, bannerBytes, renderBanner } from "../../src/rewrite/banner";
 import { fitsUnparsed, passesUnparsed } from "../../src/rewrite/unparsed";
 import { POLICIES } from "../../src/policy";
 import { FULL_CONSENT_COOKIE, MAIA, respondPath, type FixtureSpec } from "../helpers";
@@ -171,7 +171,30 @@ describe("unparsed pages, pure parts", () => {
       const bytes = bannerBytes(maia, lang, path);
       expect(bytes.every((b) => b < 0x80)).toBe(true);
       const decoded = new TextDecoder().decode(bytes).replace(/&#(\d+);/g, (ref, n) => (Number(n) >= 0x80 ? String.fromCodePoint(Number(n)) : ref));
-      expect(decoded).toBe(renderBanner(maia, lang, path));
+      expect(decoded).toBe(renderBanner(maia, lang, path).replace(`<style>${BANNER_CSS}</style>`, `<link rel="stylesheet" href="${BANNER_CSS_URL}" />`));
     }
+  });
+});
+
+describe("the banner's stylesheet", () => {
+  it("is the worker's own, cacheable for a year, and what unparsed pages link", async () => {
+    const path = respondPath({ headers: HTML, body: PAGE });
+    const html = new TextDecoder().decode(bannerBytes(maia, "en", path));
+    const href = /<link rel="stylesheet" href="([^"]+)"/.exec(html)![1];
+    expect(href.startsWith(`${BANNER_CSS_PATH}?v=`)).toBe(true);
+    expect(html).not.toContain("<style");
+    const res = await visit(href, {});
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/css; charset=utf-8");
+    expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect(await res.text()).toBe(BANNER_CSS);
+    // The parsing path keeps its inline <style> (it knows where the banner lands).
+    expect(renderBanner(maia, "en", path)).toContain(`<style>${BANNER_CSS}</style>`);
+  });
+
+  it("answers 405 to other methods, and never reaches the origin", async () => {
+    const res = await visit(BANNER_CSS_PATH, {}, { method: "POST", body: "x" });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("GET, HEAD");
   });
 });
