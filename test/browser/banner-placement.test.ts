@@ -2,10 +2,8 @@
 // content after </html> into the body. Checked in real Chromium on the page shapes that matter:
 // a plain page, an XHTML page (served as HTML by the rewriter), a page without </body> or
 // </html>, one with a comment after </html>, and a frameset (which shows no banner at all).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { launchChromium } from "./chromium";
-import { startStack, type Stack } from "../e2e/stack";
+import { describe, expect, it } from "vitest";
+import { useChromiumStack } from "./chromium";
 
 const BANNER = "#consent-edge-banner";
 
@@ -29,26 +27,15 @@ const PAGES: Array<[string, string, string | undefined, "last" | "inside"]> = [
 ];
 
 describe("the banner after the document's end, in Chromium", () => {
-  let stack: Stack;
-  let browser: Browser;
-  let base: string;
-
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack({ protocol: "http" }), launchChromium()]);
-    base = `http://maia.opendatasoft.com:${stack.port}`;
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  const chromium = useChromiumStack({ protocol: "http" });
 
   for (const [name, body, type, lands] of PAGES) {
     it(`${name}: the banner is in the body (${lands === "last" ? "its last element" : "in the element left open"}), visible, and its form works`, async () => {
-      const context = await browser.newContext({ javaScriptEnabled: false });
+      const context = await chromium.browser.newContext({ javaScriptEnabled: false });
       try {
         const page = await context.newPage();
         const path = fixture(body, type);
-        await page.goto(`${base}${path}`);
+        await page.goto(`${chromium.base}${path}`);
         const where = await page.evaluate(() => {
           const b = document.getElementById("consent-edge-banner");
           return { inBody: !!b && document.body.contains(b), last: document.body?.lastElementChild?.id, h1: document.querySelector("main h1")?.textContent };
@@ -59,7 +46,7 @@ describe("the banner after the document's end, in Chromium", () => {
         // The banner's own style applies (position: fixed at the bottom of the viewport).
         expect(await page.$eval(BANNER, (b) => getComputedStyle(b).position)).toBe("fixed");
 
-        const back = page.waitForResponse((r) => r.request().method() === "GET" && r.url() === `${base}${path}`);
+        const back = page.waitForResponse((r) => r.request().method() === "GET" && r.url() === `${chromium.base}${path}`);
         await page.click(`${BANNER} button[value="refuse"]`);
         expect((await back).status()).toBe(200);
         await page.waitForLoadState("load");
@@ -72,11 +59,11 @@ describe("the banner after the document's end, in Chromium", () => {
   }
 
   it("a frameset page: its frames load, and no banner is written (a frameset has no body to show it)", async () => {
-    const context = await browser.newContext();
+    const context = await chromium.browser.newContext();
     try {
       const page = await context.newPage();
       const frame = fixture(`<!doctype html><html><body><p id="inner">frame</p></body></html>`);
-      const res = await page.goto(`${base}${fixture(`<!doctype html><html><head><title>f</title></head><frameset cols="50%,50%"><frame src="${frame}"><frame src="${frame}"></frameset></html>`)}`);
+      const res = await page.goto(`${chromium.base}${fixture(`<!doctype html><html><head><title>f</title></head><frameset cols="50%,50%"><frame src="${frame}"><frame src="${frame}"></frameset></html>`)}`);
       expect(res!.status()).toBe(200);
       expect(await page.evaluate(() => document.querySelectorAll("frameset frame").length)).toBe(2);
       expect(await page.$(BANNER)).toBeNull();

@@ -2,6 +2,8 @@
 // hostnames resolve to the local worker, so the browser sends the tenant's Host and keeps
 // cookies per tenant domain as it would in production.
 import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
+import { startStack, type Stack, type StackOptions } from "../e2e/stack";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -21,4 +23,53 @@ export async function launchChromium(): Promise<Browser> {
       "--host-resolver-rules=MAP *.opendatasoft.com 127.0.0.1, MAP opendatasoft.com 127.0.0.1",
     ],
   });
+}
+
+/** The stack and the browser of one suite; read them in tests and hooks, once its beforeAll has run. */
+export interface ChromiumStack {
+  readonly stack: Stack;
+  readonly browser: Browser;
+  /** The worker as the seed tenant maia: `<protocol>://maia.opendatasoft.com:<port>`. */
+  readonly base: string;
+  /** The worker reached under another host name: `<protocol>://<host>:<port>`. */
+  at(host: string): string;
+}
+
+/**
+ * The usual setup of a Chromium suite, in the suite it is called in: the real stack (e2e/stack.ts:
+ * the demo origin and `wrangler dev`) and Chromium, started together in a beforeAll and closed in
+ * an afterAll (the browser first). If one of the two fails to start, the other is closed as well.
+ */
+export function useChromiumStack(options: StackOptions): ChromiumStack {
+  let stack: Stack | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    const [s, b] = await Promise.allSettled([startStack(options), launchChromium()]);
+    if (s.status === "fulfilled") stack = s.value;
+    if (b.status === "fulfilled") browser = b.value;
+    if (s.status === "rejected") throw s.reason;
+    if (b.status === "rejected") throw b.reason;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`useChromiumStack: the ${what} is read before its beforeAll ran (or it failed to start)`);
+    return value;
+  };
+  return {
+    get stack() {
+      return started(stack, "stack");
+    },
+    get browser() {
+      return started(browser, "browser");
+    },
+    get base() {
+      return this.at("maia.opendatasoft.com");
+    },
+    at(host: string) {
+      return `${options.protocol}://${host}:${started(stack, "stack").port}`;
+    },
+  };
 }

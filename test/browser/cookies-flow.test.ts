@@ -5,9 +5,8 @@
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { startStack, type Stack } from "../e2e/stack";
-import { launchChromium } from "./chromium";
+import type { BrowserContext, Page } from "playwright-core";
+import { useChromiumStack } from "./chromium";
 
 const SCREENSHOTS = fileURLToPath(new URL("./screenshots/", import.meta.url));
 const NECESSARY = ["csrftoken", "django_language", "sessionid"];
@@ -19,19 +18,10 @@ const OPTIONAL_KEYS = ["at", "ga", "matomo", "xiti"];
 /** What a choice leaves in the jar (over http): the portal's copy and the worker's trusted record. */
 const CHOICE = ["cookies_preferences", "consent-edge-http"];
 
-let stack: Stack;
-let browser: Browser;
-let base: string;
+const chromium = useChromiumStack({ protocol: "http" });
 
-beforeAll(async () => {
-  [stack, browser] = await Promise.all([startStack({ protocol: "http" }), launchChromium()]);
-  base = `http://maia.opendatasoft.com:${stack.port}`;
+beforeAll(() => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
 });
 
 async function jar(context: BrowserContext): Promise<string[]> {
@@ -51,10 +41,10 @@ async function granted(context: BrowserContext): Promise<string[]> {
 }
 
 async function login(page: Page): Promise<void> {
-  await page.goto(`${base}/login`);
+  await page.goto(`${chromium.base}/login`);
   await page.getByLabel("Username").fill("ada");
   await page.getByLabel("Password").fill("secret");
-  await Promise.all([page.waitForURL(`${base}/`), page.getByRole("button", { name: "Sign in" }).click()]);
+  await Promise.all([page.waitForURL(`${chromium.base}/`), page.getByRole("button", { name: "Sign in" }).click()]);
   expect(await page.getByText("Signed in as ada").count()).toBe(1);
 }
 
@@ -62,7 +52,7 @@ async function login(page: Page): Promise<void> {
 async function submitPreferences(page: Page, button: string): Promise<void> {
   const [post] = await Promise.all([
     page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/cookies"),
-    page.waitForURL(`${base}/`),
+    page.waitForURL(`${chromium.base}/`),
     page.getByRole("button", { name: button, exact: true }).click(),
   ]);
   expect(post.status()).toBe(303);
@@ -74,13 +64,13 @@ describe("the /cookies flow in Chromium, JavaScript on", () => {
   let context: BrowserContext;
   let page: Page;
   beforeAll(async () => {
-    context = await browser.newContext();
+    context = await chromium.browser.newContext();
     page = await context.newPage();
   });
   afterAll(async () => context?.close());
 
   it("first visit and login: the jar holds exactly the necessary cookies, scripts blocked", async () => {
-    await page.goto(`${base}/`);
+    await page.goto(`${chromium.base}/`);
     expect(await jar(context)).toEqual(["csrftoken", "django_language"]);
     await login(page);
     expect(await jar(context)).toEqual(NECESSARY);
@@ -90,7 +80,7 @@ describe("the /cookies flow in Chromium, JavaScript on", () => {
   });
 
   it("accepting statistics service by service sets them, from the server and from the scripts", async () => {
-    await page.goto(`${base}/cookies?return=%2F`);
+    await page.goto(`${chromium.base}/cookies?return=%2F`);
     for (const label of await page.locator("fieldset input[name]").all()) {
       expect(await label.isChecked()).toBe(false);
       await label.check();
@@ -112,7 +102,7 @@ describe("the /cookies flow in Chromium, JavaScript on", () => {
   });
 
   it("the page shows the saved choice", async () => {
-    await page.goto(`${base}/cookies`);
+    await page.goto(`${chromium.base}/cookies`);
     for (const box of await page.locator("fieldset input[name]").all()) expect(await box.isChecked()).toBe(true);
     expect(await page.locator("#current-choices li").count()).toBe(OPTIONAL_KEYS.length);
   });
@@ -122,10 +112,10 @@ describe("the /cookies flow in Chromium, JavaScript on", () => {
     const spec = Buffer.from(
       JSON.stringify({ setCookies: ["atidvisitor=v1; Path=/; Max-Age=3600; HttpOnly"], body: "<!doctype html><title>x</title>ok" }),
     ).toString("base64url");
-    await page.goto(`${base}/__fixture/respond?spec=${spec}`);
+    await page.goto(`${chromium.base}/__fixture/respond?spec=${spec}`);
     expect((await context.cookies()).find((c) => c.name === "atidvisitor")?.httpOnly).toBe(true);
 
-    await page.goto(`${base}/cookies?return=%2F`);
+    await page.goto(`${chromium.base}/cookies?return=%2F`);
     await submitPreferences(page, "Refuse all");
     expect(await granted(context)).toEqual([]);
     // The redirect landed on /, whose origin response sets _ga, _gid… again: stripped, scripts blocked.
@@ -135,7 +125,7 @@ describe("the /cookies flow in Chromium, JavaScript on", () => {
   });
 
   it("keyboard focus runs back, home, accept, refuse, each switch, save, in that order", async () => {
-    await page.goto(`${base}/cookies?return=%2Fexplore`);
+    await page.goto(`${chromium.base}/cookies?return=%2Fexplore`);
     const order: string[] = [];
     for (let i = 0; i < 9; i++) {
       await page.keyboard.press("Tab");
@@ -162,10 +152,10 @@ describe("the /cookies flow in Chromium, JavaScript on", () => {
 
   it("renders in French with <html lang=\"fr\">, and saves screenshots", async () => {
     await page.setViewportSize({ width: 1280, height: 800 });
-    await page.goto(`${base}/cookies`);
+    await page.goto(`${chromium.base}/cookies`);
     expect(await page.locator("html").getAttribute("lang")).toBe("en");
     await page.screenshot({ path: `${SCREENSHOTS}cookies-en.png`, fullPage: true });
-    await page.goto(`${base}/cookies?lang=fr`);
+    await page.goto(`${chromium.base}/cookies?lang=fr`);
     expect(await page.locator("html").getAttribute("lang")).toBe("fr");
     expect(await page.title()).toBe("Politique relative aux cookies");
     expect(await page.getByRole("button", { name: "Tout accepter" }).count()).toBe(1);
@@ -173,7 +163,7 @@ describe("the /cookies flow in Chromium, JavaScript on", () => {
     expect(await page.getByRole("heading", { level: 1 }).innerText()).toBe("Politique relative aux cookies");
     await page.screenshot({ path: `${SCREENSHOTS}cookies-fr.png`, fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(`${base}/cookies`);
+    await page.goto(`${chromium.base}/cookies`);
     // No horizontal scrolling on a phone: the tables and buttons fit the viewport.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: `${SCREENSHOTS}cookies-mobile.png`, fullPage: true });
@@ -184,17 +174,17 @@ describe("the /cookies flow in Chromium, JavaScript off", () => {
   let context: BrowserContext;
   let page: Page;
   beforeAll(async () => {
-    context = await browser.newContext({ javaScriptEnabled: false });
+    context = await chromium.browser.newContext({ javaScriptEnabled: false });
     page = await context.newPage();
   });
   afterAll(async () => context?.close());
 
   it("login, accept all, refuse all: plain form posts, 303 back, the jar follows", async () => {
-    await page.goto(`${base}/`);
+    await page.goto(`${chromium.base}/`);
     await login(page);
     expect(await jar(context)).toEqual(NECESSARY);
 
-    await page.goto(`${base}/cookies?return=%2F`);
+    await page.goto(`${chromium.base}/cookies?return=%2F`);
     await submitPreferences(page, "Accept all");
     expect(await granted(context)).toEqual(OPTIONAL_KEYS);
     // No script runs: only the statistics cookies the origin sets on / itself.
@@ -202,14 +192,14 @@ describe("the /cookies flow in Chromium, JavaScript off", () => {
     await login(page);
     expect(await jar(context)).toEqual(sorted(NECESSARY, CHOICE, LOGIN_STATISTICS));
 
-    await page.goto(`${base}/cookies?return=%2F`);
+    await page.goto(`${chromium.base}/cookies?return=%2F`);
     await submitPreferences(page, "Refuse all");
     expect(await granted(context)).toEqual([]);
     expect(await jar(context)).toEqual(sorted(NECESSARY, CHOICE));
   });
 
   it("saving service by service works without script", async () => {
-    await page.goto(`${base}/cookies?return=%2F`);
+    await page.goto(`${chromium.base}/cookies?return=%2F`);
     await page.getByLabel(/Matomo/).check();
     await submitPreferences(page, "Save my choices");
     expect(await granted(context)).toEqual(["matomo"]);

@@ -7,9 +7,8 @@
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchChromium } from "./chromium";
-import { startStack, type Stack } from "../e2e/stack";
+import type { BrowserContext, Page } from "playwright-core";
+import { useChromiumStack } from "./chromium";
 
 const SHOTS = fileURLToPath(new URL("../../test-results/phone/", import.meta.url));
 const BANNER = "#consent-edge-banner";
@@ -49,25 +48,19 @@ function expectInside(boxes: Box[], vw: number, vh: number) {
 }
 
 describe("on a phone (Chromium, 360 px, mobile emulation)", () => {
-  let stack: Stack;
-  let browser: Browser;
-  let base: string;
+  const chromium = useChromiumStack({ protocol: "http" });
   let context: BrowserContext;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     mkdirSync(SHOTS, { recursive: true });
-    [stack, browser] = await Promise.all([startStack({ protocol: "http" }), launchChromium()]);
-    base = `http://maia.opendatasoft.com:${stack.port}`;
   });
   afterAll(async () => {
     await context?.close();
-    await browser?.close();
-    await stack?.close();
   });
 
   async function phonePage(): Promise<Page> {
     await context?.close();
-    context = await browser.newContext({ ...PHONE, javaScriptEnabled: false });
+    context = await chromium.browser.newContext({ ...PHONE, javaScriptEnabled: false });
     return context.newPage();
   }
 
@@ -76,7 +69,7 @@ describe("on a phone (Chromium, 360 px, mobile emulation)", () => {
     ["a page twice the screen's width", "/__fixture/respond?spec=" + Buffer.from(JSON.stringify({ headers: [["content-type", "text/html; charset=utf-8"]], body: '<!doctype html><html><head><meta name="viewport" content="width=device-width, initial-scale=1"></head><body><div style="width:720px;height:300px;background:#eee">wide</div></body></html>' })).toString("base64url"), "wide"],
   ])("keeps the banner's buttons and link inside the screen on %s", async (_, path, shot) => {
     const page = await phonePage();
-    await page.goto(`${base}${path}`);
+    await page.goto(`${chromium.base}${path}`);
     await page.locator(BANNER).waitFor();
     const { boxes, vw, vh, scroll } = await bannerBoxes(page);
     await page.screenshot({ path: `${SHOTS}banner-${shot}.png` });
@@ -94,7 +87,7 @@ describe("on a phone (Chromium, 360 px, mobile emulation)", () => {
 
   it("links /cookies back to the page the visitor came from and to the portal's home", async () => {
     const page = await phonePage();
-    await page.goto(`${base}/explore`);
+    await page.goto(`${chromium.base}/explore`);
     await page.locator(`${BANNER} a`).tap();
     await page.waitForURL(/\/cookies/);
     expect(new URL(page.url()).searchParams.get("return")).toBe("/explore");
@@ -109,7 +102,7 @@ describe("on a phone (Chromium, 360 px, mobile emulation)", () => {
 
   it("refuses an off-site return path: no back link, the home link stays", async () => {
     const page = await phonePage();
-    await page.goto(`${base}/cookies?return=${encodeURIComponent("//evil.example/x")}`);
+    await page.goto(`${chromium.base}/cookies?return=${encodeURIComponent("//evil.example/x")}`);
     expect(await page.locator('a[rel="prev"]').count()).toBe(0);
     expect(await page.locator('nav a[href="/"]').count()).toBe(1);
     expect(await page.content()).not.toContain("evil.example");
@@ -117,7 +110,7 @@ describe("on a phone (Chromium, 360 px, mobile emulation)", () => {
 
   it("keeps /cookies within the screen; wide tables scroll inside a region that says so", async () => {
     const page = await phonePage();
-    await page.goto(`${base}/cookies`);
+    await page.goto(`${chromium.base}/cookies`);
     const layout = await page.evaluate(() => {
       const regions = [...document.querySelectorAll(".table-scroll")] as HTMLElement[];
       return {

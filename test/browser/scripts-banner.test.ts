@@ -5,10 +5,9 @@
 import { mkdirSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, BrowserContextOptions, Page, Request } from "playwright-core";
-import { launchChromium } from "./chromium";
-import { startStack, type Stack } from "../e2e/stack";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { BrowserContext, BrowserContextOptions, Page, Request } from "playwright-core";
+import { useChromiumStack } from "./chromium";
 
 const BANNER = "#consent-edge-banner";
 const SCREENSHOTS = fileURLToPath(new URL("./screenshots/", import.meta.url));
@@ -26,27 +25,17 @@ const ANALYTICS_HITS = ["matomo.js", "gtag.js", "matomo.php", "collect"] as cons
 const SCRIPT_COOKIE = /^(_ga|_gid|_pk_)/;
 
 describe("analytics scripts and the banner in Chromium", () => {
-  let stack: Stack;
-  let browser: Browser;
-  let base: string;
+  const chromium = useChromiumStack({ protocol: "http" });
   const contexts: BrowserContext[] = [];
 
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack({ protocol: "http" }), launchChromium()]);
-    base = `http://maia.opendatasoft.com:${stack.port}`;
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
   beforeEach(async () => {
     while (contexts.length) await contexts.pop()!.close();
-    const res = await fetch(`${stack.originUrl}/__stats/reset`, { method: "POST" });
+    const res = await fetch(`${chromium.stack.originUrl}/__stats/reset`, { method: "POST" });
     expect(res.status).toBe(204);
   });
 
   async function stats(): Promise<Stats> {
-    return (await (await fetch(`${stack.originUrl}/__stats`)).json()) as Stats;
+    return (await (await fetch(`${chromium.stack.originUrl}/__stats`)).json()) as Stats;
   }
 
   /** Polls the origin's counters until `done` holds, for at most `ms`. */
@@ -61,7 +50,7 @@ describe("analytics scripts and the banner in Chromium", () => {
   }
 
   async function open(options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; page: Page; requests: string[] }> {
-    const context = await browser.newContext(options);
+    const context = await chromium.browser.newContext(options);
     contexts.push(context);
     const page = await context.newPage();
     const requests: string[] = [];
@@ -74,12 +63,12 @@ describe("analytics scripts and the banner in Chromium", () => {
 
   it("never runs the analytics scripts without consent: no request, no hit, no cookie; the tags stay inert in the DOM", async () => {
     const { context, page, requests } = await open();
-    const res = await page.goto(`${base}/`, { waitUntil: "networkidle" });
+    const res = await page.goto(`${chromium.base}/`, { waitUntil: "networkidle" });
     expect(res!.status()).toBe(200);
     await expect.poll(() => stats().then((s) => s.pages)).toBe(1);
     // A second view, after the origin has been asked to set _ga etc. once already.
-    await page.goto(`${base}/explore`, { waitUntil: "networkidle" });
-    await page.goto(`${base}/`, { waitUntil: "networkidle" });
+    await page.goto(`${chromium.base}/explore`, { waitUntil: "networkidle" });
+    await page.goto(`${chromium.base}/`, { waitUntil: "networkidle" });
 
     const s = await stats();
     expect(s.pages).toBe(3);
@@ -106,7 +95,7 @@ describe("analytics scripts and the banner in Chromium", () => {
 
   it("runs them on the page view that follows Accept all in the banner", async () => {
     const { context, page, requests } = await open();
-    await page.goto(`${base}/`, { waitUntil: "networkidle" });
+    await page.goto(`${chromium.base}/`, { waitUntil: "networkidle" });
     expect(analyticsRequests(requests)).toEqual([]);
 
     const back = page.waitForResponse((r) => r.request().method() === "GET" && new URL(r.url()).pathname === "/");
@@ -132,7 +121,7 @@ describe("analytics scripts and the banner in Chromium", () => {
   describe("with JavaScript disabled", () => {
     /** Clicks a banner button and checks the 303 back to `path`; returns the page it lands on. */
     async function choose(page: Page, action: "accept" | "refuse", path: string): Promise<void> {
-      const target = new URL(path, base);
+      const target = new URL(path, chromium.base);
       const back = page.waitForResponse((r) => r.request().method() === "GET" && r.url() === target.href);
       await page.click(`${BANNER} button[value="${action}"]`);
       const landed = await back;
@@ -148,21 +137,21 @@ describe("analytics scripts and the banner in Chromium", () => {
 
     it("shows the banner on a first visit; Refuse all comes back to the same page, hides it, and keeps the scripts blocked", async () => {
       const { context, page } = await open({ javaScriptEnabled: false });
-      await page.goto(`${base}/explore?sort=title`);
+      await page.goto(`${chromium.base}/explore?sort=title`);
       expect(await page.isVisible(BANNER)).toBe(true);
       await choose(page, "refuse", "/explore?sort=title");
       expect(await page.$(BANNER)).toBeNull();
       const pref = (await context.cookies()).find((c) => c.name === "cookies_preferences");
       expect(decodeURIComponent(pref!.value)).toMatch(/"ga":false/);
 
-      await page.goto(`${base}/`);
+      await page.goto(`${chromium.base}/`);
       expect(await page.$(BANNER)).toBeNull();
       expect(await page.$$eval("script", (els) => els.map((e) => e.getAttribute("type")))).toEqual(["text/plain", "text/plain"]);
 
       // The same jar in a browser that runs scripts: still nothing runs.
       const js = await open();
       await js.context.addCookies(await context.cookies());
-      await js.page.goto(`${base}/`, { waitUntil: "networkidle" });
+      await js.page.goto(`${chromium.base}/`, { waitUntil: "networkidle" });
       expect(await js.page.$(BANNER)).toBeNull();
       expect(analyticsRequests(js.requests)).toEqual([]);
       const s = await stats();
@@ -172,7 +161,7 @@ describe("analytics scripts and the banner in Chromium", () => {
 
     it("Accept all comes back to the same page, hides the banner and restores the tags", async () => {
       const { page } = await open({ javaScriptEnabled: false });
-      await page.goto(`${base}/`);
+      await page.goto(`${chromium.base}/`);
       expect(await page.$$("script[data-consent-blocked]")).toHaveLength(2);
       await choose(page, "accept", "/");
       expect(await page.$(BANNER)).toBeNull();
@@ -185,7 +174,7 @@ describe("analytics scripts and the banner in Chromium", () => {
 
     it("never shows the banner on /cookies", async () => {
       const { page } = await open({ javaScriptEnabled: false });
-      const res = await page.goto(`${base}/cookies`);
+      const res = await page.goto(`${chromium.base}/cookies`);
       expect(res!.status()).toBe(200);
       expect(await page.locator("form").count()).toBeGreaterThan(0);
       expect(await page.$(BANNER)).toBeNull();
@@ -194,13 +183,13 @@ describe("analytics scripts and the banner in Chromium", () => {
 
   it("never shows the banner on /cookies with JavaScript on either", async () => {
     const { page } = await open();
-    await page.goto(`${base}/cookies`);
+    await page.goto(`${chromium.base}/cookies`);
     expect(await page.$(BANNER)).toBeNull();
   });
 
   it("shows no banner under Sec-GPC, and the scripts stay blocked", async () => {
     const { context, page, requests } = await open({ extraHTTPHeaders: { "Sec-GPC": "1" } });
-    const res = await page.goto(`${base}/`, { waitUntil: "networkidle" });
+    const res = await page.goto(`${chromium.base}/`, { waitUntil: "networkidle" });
     expect(res!.status()).toBe(200);
     expect(await res!.request().headerValue("sec-gpc")).toBe("1");
     expect(await page.$(BANNER)).toBeNull();
@@ -211,7 +200,7 @@ describe("analytics scripts and the banner in Chromium", () => {
 
   it("renders a banner whose two buttons are equally prominent (screenshot)", async () => {
     const { page } = await open({ javaScriptEnabled: false, viewport: { width: 1280, height: 800 } });
-    await page.goto(`${base}/`);
+    await page.goto(`${chromium.base}/`);
     const banner = page.locator(BANNER);
     expect(await banner.isVisible()).toBe(true);
     const box = (await banner.boundingBox())!;

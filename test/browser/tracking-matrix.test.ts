@@ -8,10 +8,9 @@
 // (except for the one vector only parsing stops, which that declaration covers: a meta refresh).
 // The demo portal's own pages load under the enforced CSP without a violation.
 import { deflateRawSync, deflateSync, gzipSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, Page, Route } from "playwright-core";
-import { startStack, type Stack } from "../e2e/stack";
-import { launchChromium } from "./chromium";
+import { describe, expect, it } from "vitest";
+import type { BrowserContext, Page, Route } from "playwright-core";
+import { useChromiumStack } from "./chromium";
 
 const TRACKER_HOSTS = /(^|\.)(google-analytics\.com|googletagmanager\.com)$/;
 const TRACKER_COOKIES = /^(_ga|_gid|trk)/;
@@ -119,25 +118,14 @@ const ONLY_PARSING_STOPS = ["meta refresh"];
 
 for (const mode of Object.keys(MODES) as Array<keyof typeof MODES>) {
   describe(`trackers in Chromium, ${MODES[mode].title}`, () => {
-    let stack: Stack;
-    let browser: Browser;
-    let base: string;
-
-    beforeAll(async () => {
-      [stack, browser] = await Promise.all([startStack({ protocol: "http", vars: MODES[mode].vars }), launchChromium()]);
-      base = `http://maia.opendatasoft.com:${stack.port}`;
-    });
-    afterAll(async () => {
-      await browser?.close();
-      await stack?.close();
-    });
+    const chromium = useChromiumStack({ protocol: "http", vars: MODES[mode].vars });
 
     async function contextFor(state: State): Promise<BrowserContext> {
-      const context = await browser.newContext(state === "Sec-GPC" ? { extraHTTPHeaders: { "Sec-GPC": "1" } } : {});
+      const context = await chromium.browser.newContext(state === "Sec-GPC" ? { extraHTTPHeaders: { "Sec-GPC": "1" } } : {});
       if (state === "refused" || state === "consent") {
         // The visitor's choice, made on the portal's /cookies page as a visitor makes it.
         const p = await context.newPage();
-        await p.goto(`${base}/cookies?lang=en`);
+        await p.goto(`${chromium.base}/cookies?lang=en`);
         const [post] = await Promise.all([
           p.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/cookies"),
           p.getByRole("button", { name: state === "consent" ? "Accept all" : "Refuse all", exact: true }).click(),
@@ -165,7 +153,7 @@ for (const mode of Object.keys(MODES) as Array<keyof typeof MODES>) {
           return fulfilTracker(route);
         },
       );
-      const res = await p.goto(`${base}${specPath(f)}`, { waitUntil: "load" }).catch((e: unknown) => {
+      const res = await p.goto(`${chromium.base}${specPath(f)}`, { waitUntil: "load" }).catch((e: unknown) => {
         gotoErrors.set(f.name, String(e).slice(0, 300));
         return null;
       });
@@ -219,21 +207,10 @@ for (const mode of Object.keys(MODES) as Array<keyof typeof MODES>) {
 }
 
 describe("the demo portal under the enforced CSP", () => {
-  let stack: Stack;
-  let browser: Browser;
-  let base: string;
-
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack({ protocol: "http" }), launchChromium()]);
-    base = `http://maia.opendatasoft.com:${stack.port}`;
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  const chromium = useChromiumStack({ protocol: "http" });
 
   it("loads its pages, styles, forms and the banner with no CSP violation of its own resources", { timeout: 120_000 }, async () => {
-    const context = await browser.newContext();
+    const context = await chromium.browser.newContext();
     await context.addInitScript(() => {
       const w = window as unknown as { __violations: string[] };
       w.__violations = [];
@@ -241,7 +218,7 @@ describe("the demo portal under the enforced CSP", () => {
     });
     const p = await context.newPage();
     for (const path of ["/", "/explore", "/explore/dataset/qualite-de-l-air/", "/login"]) {
-      const res = await p.goto(`${base}${path}`, { waitUntil: "networkidle" });
+      const res = await p.goto(`${chromium.base}${path}`, { waitUntil: "networkidle" });
       expect(res!.status(), path).toBe(200);
       expect(res!.headers()["content-security-policy"], path).toContain("default-src 'self'");
       expect(await p.evaluate(() => (window as unknown as { __violations: string[] }).__violations), path).toEqual([]);

@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { serializeConsent } from "../../src/consent/serialize";
 import { POLICIES } from "../../src/policy";
-import { startStack, type Stack } from "../e2e/stack";
-import { launchChromium } from "./chromium";
+import { useChromiumStack } from "./chromium";
 
 const MAIA = POLICIES.byId("maia")!;
 const ALL_KEYS = ["ga", "matomo", "xiti", "at"];
@@ -64,28 +63,24 @@ async function expectOnlyNecessary(context: BrowserContext, url: string): Promis
 }
 
 describe("consent only this tenant can grant (Chromium, two tenants over https)", () => {
-  let stack: Stack;
-  let browser: Browser;
+  const chromium = useChromiumStack({ protocol: "https" });
   let victim: string;
   let sibling: string;
   let siblingHost: string;
   const contexts: BrowserContext[] = [];
 
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack({ protocol: "https" }), launchChromium()]);
-    victim = `https://maia.opendatasoft.com:${stack.port}`;
-    sibling = `https://inai.opendatasoft.com:${stack.port}`;
+  beforeAll(() => {
+    victim = chromium.base;
+    sibling = chromium.at("inai.opendatasoft.com");
     // A sibling page that is not behind the worker at all: the demo origin itself, by another name.
-    siblingHost = `http://widgets.opendatasoft.com:${new URL(stack.originUrl).port}`;
+    siblingHost = `http://widgets.opendatasoft.com:${new URL(chromium.stack.originUrl).port}`;
   });
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await stack?.close();
   });
 
   async function open(): Promise<Visitor> {
-    const v = await visitor(browser);
+    const v = await visitor(chromium.browser);
     contexts.push(v.context);
     return v;
   }
@@ -138,7 +133,7 @@ describe("consent only this tenant can grant (Chromium, two tenants over https)"
   });
 
   it("two Cookie fields on the wire (wrangler dev): read as one list, no tracker pair reaches the origin inside a value", async () => {
-    const body = await rawRequest(stack.port, [
+    const body = await rawRequest(chromium.stack.port, [
       "GET /__fixture/echo HTTP/1.1",
       "Host: maia.opendatasoft.com",
       "Cookie: sessionid=s",
@@ -182,20 +177,12 @@ function rawRequest(port: number, lines: string[]): Promise<string> {
 }
 
 describe("consented pages never outlive the consent (Chromium's cache, http)", () => {
-  let stack: Stack;
-  let browser: Browser;
-  let base: string;
+  // Over http: Chromium does not cache responses served with certificate errors.
+  const chromium = useChromiumStack({ protocol: "http" });
   const contexts: BrowserContext[] = [];
 
-  beforeAll(async () => {
-    // Over http: Chromium does not cache responses served with certificate errors.
-    [stack, browser] = await Promise.all([startStack({ protocol: "http" }), launchChromium()]);
-    base = `http://maia.opendatasoft.com:${stack.port}`;
-  });
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await stack?.close();
   });
 
   const GTAG = `<script>
@@ -219,21 +206,21 @@ describe("consented pages never outlive the consent (Chromium's cache, http)", (
   ];
 
   it.each(CASES)("%s: after a refusal, no link, back/forward or reload brings the consented page back", async (name, headers) => {
-    const v = await visitor(browser);
+    const v = await visitor(chromium.browser);
     contexts.push(v.context);
     const path = page(name, headers);
     const ran = () => v.page.evaluate(() => (window as { __demoAnalytics?: Record<string, boolean> }).__demoAnalytics?.gtag === true);
 
-    await choose(v.page, base, "Accept all");
-    await v.page.goto(`${base}${path}`, { waitUntil: "networkidle" });
+    await choose(v.page, chromium.base, "Accept all");
+    await v.page.goto(`${chromium.base}${path}`, { waitUntil: "networkidle" });
     await v.page.waitForFunction(() => (window as { __demoAnalytics?: Record<string, boolean> }).__demoAnalytics?.gtag === true);
     expect(v.trackers.length).toBeGreaterThan(0); // consented: the tracker ran
 
-    await choose(v.page, base, "Refuse all");
+    await choose(v.page, chromium.base, "Refuse all");
     v.trackers.length = 0;
     // Back through history to the consented page (bfcache or HTTP cache would bring it back live).
     for (let i = 0; i < 4 && !v.page.url().endsWith(path); i++) await v.page.goBack({ waitUntil: "networkidle" });
-    expect(v.page.url()).toBe(`${base}${path}`);
+    expect(v.page.url()).toBe(`${chromium.base}${path}`);
     expect(await ran()).toBe(false);
     await v.page.goForward({ waitUntil: "networkidle" });
     await v.page.goBack({ waitUntil: "networkidle" });
@@ -243,8 +230,8 @@ describe("consented pages never outlive the consent (Chromium's cache, http)", (
     expect(await ran()).toBe(false);
     // A link to it, from another page.
     const linking = Buffer.from(JSON.stringify({ headers: [["content-type", "text/html"]], body: `<!doctype html><a id="to" href="${path}">to</a>` })).toString("base64url");
-    await v.page.goto(`${base}/__fixture/respond?spec=${linking}`);
-    await Promise.all([v.page.waitForURL(`${base}${path}`), v.page.click("#to")]);
+    await v.page.goto(`${chromium.base}/__fixture/respond?spec=${linking}`);
+    await Promise.all([v.page.waitForURL(`${chromium.base}${path}`), v.page.click("#to")]);
     await v.page.waitForLoadState("networkidle");
     expect(await ran()).toBe(false);
     await v.page.waitForTimeout(300);

@@ -1,11 +1,9 @@
 // Expiry proven in a real browser, over http and over https (wrangler dev serves both): a
 // cookie set while consented, HttpOnly and (over https) Secure, on the host and on the parent
 // domain, is gone from Chromium's jar after the visitor refuses.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { launchChromium } from "../browser/chromium";
+import { describe, expect, it } from "vitest";
+import { useChromiumStack } from "../browser/chromium";
 import { recordName, signedRecord } from "./record";
-import { startStack, type Stack } from "./stack";
 
 function spec(setCookies: string[]): string {
   return Buffer.from(JSON.stringify({ setCookies, body: "<!doctype html><title>x</title>ok" })).toString("base64url");
@@ -13,19 +11,11 @@ function spec(setCookies: string[]): string {
 
 for (const protocol of ["http", "https"] as const) {
   describe(`expiry over ${protocol}`, () => {
-    let stack: Stack;
-    let browser: Browser;
-    beforeAll(async () => {
-      [stack, browser] = await Promise.all([startStack({ protocol }), launchChromium()]);
-    });
-    afterAll(async () => {
-      await browser?.close();
-      await stack?.close();
-    });
+    const chromium = useChromiumStack({ protocol });
 
     it("removes consented cookies from the jar, HttpOnly included, once consent is withdrawn", async () => {
-      const context = await browser.newContext({ ignoreHTTPSErrors: true });
-      const base = `${protocol}://maia.opendatasoft.com:${stack.port}`;
+      const context = await chromium.browser.newContext({ ignoreHTTPSErrors: true });
+      const base = chromium.base;
       const secure = protocol === "https" ? "; Secure" : "";
       const far = "Expires=Wed, 21 Oct 2099 07:28:00 GMT";
       const record = (value: string) => ({

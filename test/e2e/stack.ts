@@ -55,8 +55,24 @@ export interface StackOptions {
   persistTo?: string;
 }
 
+/** Tries at most this many port pairs: freePort's port can be taken by another process before wrangler binds it. */
+const PORT_ATTEMPTS = 3;
+
 export async function startStack(options: StackOptions): Promise<Stack> {
   const origin = await startOrigin({ port: 0, fixtures: true });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startWorker(options, origin);
+    } catch (err) {
+      if (attempt < PORT_ATTEMPTS && /Address already in use/i.test((err as Error).message)) continue;
+      await origin.close();
+      throw err;
+    }
+  }
+}
+
+/** wrangler dev in front of `origin` on fresh loopback ports; on failure it is stopped (the origin is not). */
+async function startWorker(options: StackOptions, origin: { url: string; close(): Promise<void> }): Promise<Stack> {
   const port = await freePort();
   const inspector = await freePort();
   const vars = { ORIGIN: origin.url as string, CONSENT_SECRET: TEST_CONSENT_SECRET, ...(options.devTenant ? { DEV_TENANT: options.devTenant } : {}), ...options.vars };
@@ -72,7 +88,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
   const url = `${options.protocol}://127.0.0.1:${port}`;
-  const close = async () => {
+  const stopWorker = async () => {
     if (child.exitCode === null) {
       try {
         process.kill(-child.pid!, "SIGTERM");
@@ -82,13 +98,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         process.kill(-child.pid!, "SIGKILL");
       } catch {}
     }
-    await origin.close();
   };
   try {
     await ready(url, child, Date.now() + 90_000);
   } catch (err) {
-    await close();
+    await stopWorker();
     throw new Error(`${(err as Error).message}\n${output}`);
   }
+  const close = async () => {
+    await stopWorker();
+    await origin.close();
+  };
   return { url, port, originUrl: origin.url, logs: () => output, close };
 }
