@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BANNER_ID, rewriteHtml } from "../../src/rewrite";
+import { BANNER_ID, renderBanner, rewriteHtml } from "../../src/rewrite";
 import { BANNER_STRINGS } from "../../src/rewrite/banner-strings";
 import { ALL_KEYS, consentOf, htmlResponse, options, POLICY, rewrite } from "./fixtures";
 
@@ -69,5 +69,28 @@ describe("banner", () => {
   it("comes after an unclosed inline tracker is flushed, not inside it", async () => {
     const out = await rewrite(`<body><script>gtag('x')`, { banner: true });
     expect(out.startsWith(`<body><script type="text/plain" data-consent-blocked="ga">gtag('x')<div id="${BANNER_ID}"`)).toBe(true);
+  });
+});
+
+describe("banner rendering, kept per policy and language", () => {
+  it("each page gets its own return path, escaped, even right after another page's", () => {
+    const a = renderBanner(POLICY, "en", "/a?x=1&y=<\"'>");
+    const b = renderBanner(POLICY, "en", "/b/");
+    expect(a).toContain(`name="return" value="/a?x=1&#38;y=&#60;&#34;&#39;&#62;" />`);
+    expect(a).toContain(`href="/cookies?return=%2Fa%3Fx%3D1%26y%3D%3C%22&#39;%3E"`);
+    expect(b).toContain(`name="return" value="/b/" />`);
+    expect(b).toContain(`href="/cookies?return=%2Fb%2F"`);
+    expect(b).not.toContain("/a?");
+    expect(a.replace(/value="[^"]*" \/><input type="hidden" name="from"/, "").replace(/return=[^"]*"/, "")).toBe(
+      b.replace(/value="[^"]*" \/><input type="hidden" name="from"/, "").replace(/return=[^"]*"/, ""),
+    );
+  });
+
+  it("another policy, or another language, renders its own text", () => {
+    const custom = { ...POLICY, banner: { enabled: true, text: { en: "Our <own> words", fr: "Nos mots" } } };
+    expect(renderBanner(custom, "en", "/")).toContain(`<p>Our &#60;own&#62; words</p>`);
+    expect(renderBanner(custom, "fr", "/")).toContain(`<p>Nos mots</p>`);
+    expect(renderBanner(POLICY, "fr", "/")).toContain(`lang="fr"`);
+    expect(renderBanner(POLICY, "en", "/")).not.toContain("Our &#60;own&#62; words");
   });
 });
