@@ -2,10 +2,8 @@
 // byte, with its stylesheet linked from the worker's own route. Checked in real Chromium: it lands
 // in the body, is styled and visible, its form records the choice, and a frameset page (where a
 // parser ignores what follows the document) keeps its frames.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { launchChromium } from "./chromium";
-import { startStack, type Stack } from "../e2e/stack";
+import { describe, expect, it } from "vitest";
+import { useChromiumStack } from "./chromium";
 
 const BANNER = "#consent-edge-banner";
 
@@ -21,26 +19,15 @@ const PAGES: Array<[string, string, string | undefined]> = [
 ];
 
 describe("the banner of pages that pass unparsed, in Chromium", () => {
-  let stack: Stack;
-  let browser: Browser;
-  let base: string;
-
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack({ protocol: "http", vars: { MARKUP_MODE: "csp-only" } }), launchChromium()]);
-    base = `http://maia.opendatasoft.com:${stack.port}`;
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  const chromium = useChromiumStack({ protocol: "http", vars: { MARKUP_MODE: "csp-only" } });
 
   for (const [name, body, type] of PAGES) {
     it(`${name}: the banner is the body's last element, styled, visible, and its form records the choice`, { timeout: 60_000 }, async () => {
-      const context = await browser.newContext({ javaScriptEnabled: false });
+      const context = await chromium.browser.newContext({ javaScriptEnabled: false });
       try {
         const page = await context.newPage();
         const path = fixture(body, type);
-        const res = await page.goto(`${base}${path}`);
+        const res = await page.goto(`${chromium.base}${path}`);
         // Unparsed: the page is the origin's, the banner after it (nothing rewritten, nothing inline).
         expect(res!.headers()["content-security-policy"]).toContain("default-src 'self'");
         const sent = await res!.text();
@@ -54,7 +41,7 @@ describe("the banner of pages that pass unparsed, in Chromium", () => {
         // Its text read as written, whatever the page's encoding (character references).
         expect(await page.$eval(`${BANNER} button[value="refuse"]`, (b) => b.textContent)).toBe("Refuse all");
 
-        const back = page.waitForResponse((r) => r.request().method() === "GET" && r.url() === `${base}${path}`);
+        const back = page.waitForResponse((r) => r.request().method() === "GET" && r.url() === `${chromium.base}${path}`);
         await page.click(`${BANNER} button[value="refuse"]`);
         expect((await back).status()).toBe(200);
         await page.waitForLoadState("load");
@@ -67,10 +54,10 @@ describe("the banner of pages that pass unparsed, in Chromium", () => {
   }
 
   it("a French banner's accented text survives a windows-1252 page", { timeout: 60_000 }, async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false, locale: "fr-FR" });
+    const context = await chromium.browser.newContext({ javaScriptEnabled: false, locale: "fr-FR" });
     try {
       const page = await context.newPage();
-      await page.goto(`${base}${fixture(PAGES[2][1], "text/html; charset=windows-1252")}&lang=fr`);
+      await page.goto(`${chromium.base}${fixture(PAGES[2][1], "text/html; charset=windows-1252")}&lang=fr`);
       const text = await page.$eval(BANNER, (b) => b.textContent ?? "");
       expect(text).toMatch(/[éèàç]/);
       expect(text).not.toContain("Ã");
@@ -80,11 +67,11 @@ describe("the banner of pages that pass unparsed, in Chromium", () => {
   });
 
   it("a frameset page: its frames load (what follows the document is ignored by the parser)", { timeout: 60_000 }, async () => {
-    const context = await browser.newContext();
+    const context = await chromium.browser.newContext();
     try {
       const page = await context.newPage();
       const frame = fixture(`<!doctype html><html><body><p id="inner">frame</p></body></html>`);
-      const res = await page.goto(`${base}${fixture(`<!doctype html><html><head><title>f</title></head><frameset cols="50%,50%"><frame src="${frame}"><frame src="${frame}"></frameset></html>`)}`);
+      const res = await page.goto(`${chromium.base}${fixture(`<!doctype html><html><head><title>f</title></head><frameset cols="50%,50%"><frame src="${frame}"><frame src="${frame}"></frameset></html>`)}`);
       expect(res!.status()).toBe(200);
       expect(await page.evaluate(() => document.querySelectorAll("frameset frame").length)).toBe(2);
       expect(await page.$(BANNER)).toBeNull();
