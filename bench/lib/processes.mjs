@@ -107,14 +107,25 @@ function waitForPort(port, child, timeoutMs) {
 const capnpString = (s) => JSON.stringify(s);
 
 /** BENCH_VARS="CSP_MODE=off,CSP_REPORT_SAMPLE=0": more text bindings for both workers (e.g. to time the rewriter's full coverage). */
-function extraBindings() {
+/** The BENCH_VARS pairs (`K=V,K2=V2`), as [name, value]. */
+function benchVars() {
   const raw = process.env.BENCH_VARS;
-  if (!raw) return "";
+  if (!raw) return [];
   return raw
     .split(",")
     .filter((kv) => kv.includes("="))
-    .map((kv) => `, (name = ${capnpString(kv.slice(0, kv.indexOf("=")).trim())}, text = ${capnpString(kv.slice(kv.indexOf("=") + 1).trim())})`)
-    .join("");
+    .map((kv) => [kv.slice(0, kv.indexOf("=")).trim(), kv.slice(kv.indexOf("=") + 1).trim()]);
+}
+
+/** A worker's settings: the compatibility of wrangler.toml, text bindings (a later name wins over an earlier one), loopback outbound. */
+function workerSettings({ compatibilityDate, compatibilityFlags, vars }) {
+  const bindings = [...new Map(vars)].map(([name, text]) => `(name = ${capnpString(name)}, text = ${capnpString(text)})`).join(", ");
+  return (
+    `compatibilityDate = ${capnpString(compatibilityDate)},\n` +
+    `  compatibilityFlags = [${compatibilityFlags.map(capnpString).join(", ")}],\n` +
+    `  bindings = [${bindings}],\n` +
+    `  globalOutbound = "loopback",`
+  );
 }
 
 /**
@@ -135,11 +146,10 @@ export function writeWorkerdConfig({ dir, passthroughFile, bundleDir, mainModule
   const moduleList = modules
     .map((f) => `(name = ${capnpString(f)}, ${f.endsWith(".wasm") ? "wasm" : "esModule"} = embed ${capnpString(`edge/${f}`)})`)
     .join(",\n      ");
-  const common =
-    `compatibilityDate = ${capnpString(compatibilityDate)},\n` +
-    `  compatibilityFlags = [${compatibilityFlags.map(capnpString).join(", ")}],\n` +
-    `  bindings = [(name = "ORIGIN", text = ${capnpString(origin)}), (name = "CONSENT_SECRET", text = "bench-consent-secret-0123456789abcdef")${extraBindings()}],\n` +
-    `  globalOutbound = "loopback",`;
+  const vars = [["ORIGIN", origin], ["CONSENT_SECRET", "bench-consent-secret-0123456789abcdef"], ...benchVars()];
+  const common = workerSettings({ compatibilityDate, compatibilityFlags, vars });
+  // The second worker: MARKUP_MODE=csp-only, whatever BENCH_VARS says.
+  const unparsed = workerSettings({ compatibilityDate, compatibilityFlags, vars: [...vars, ["MARKUP_MODE", "csp-only"]] });
   const config = `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -170,7 +180,7 @@ const edgeUnparsed :Workerd.Worker = (
   modules = [
       ${moduleList}
   ],
-  ${common.replace("bindings = [", 'bindings = [(name = "MARKUP_MODE", text = "csp-only"), ')}
+  ${unparsed}
 );
 ` : ""}`;
   const file = path.join(dir, configName);
