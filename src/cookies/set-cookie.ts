@@ -14,8 +14,13 @@ const EQUALS = 0x3d;
 const SPACE = 0x20;
 const TAB = 0x09;
 
-/** CTLs except HTAB: %x00-08 / %x0A-1F / %x7F. A set-cookie-string holding one is ignored. */
-const REJECTED_CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+/**
+ * A set-cookie-string holding a CTL other than HTAB (%x00-08 / %x0A-1F / %x7F) is ignored; this
+ * matches the lines that hold none (every other UTF-16 code unit, lone surrogates included).
+ * Anchored: one match attempt that runs to the end, about half the cost of searching for a CTL
+ * from every position (`/[\x00-\x08\x0a-\x1f\x7f]/`) in V8, measured in Node 24.
+ */
+const NO_REJECTED_CONTROL = /^[\t\x20-\x7e\x80-\uffff]*$/;
 
 function isWhitespace(code: number): boolean {
   return code === SPACE || code === TAB;
@@ -59,7 +64,7 @@ function startsWithSecurityPrefix(s: string, start: number, end: number): boolea
 export function setCookieName(line: string): string | null {
   // Reject CTLs anywhere in the line; then the pair ends at the first ";", the name at its first "=".
   // (Native scans: a hand loop over every code unit cost 5x more per line.)
-  if (REJECTED_CONTROL.test(line)) return null;
+  if (!NO_REJECTED_CONTROL.test(line)) return null;
   const len = line.length;
   let pairEnd = line.indexOf(";");
   if (pairEnd < 0) pairEnd = len;
