@@ -118,11 +118,19 @@ export function consentKey(secret: string | undefined, log: (line: string) => vo
       "sign",
       "verify",
     ]);
+    // Once imported, readConsentRecord can find a cached value without awaiting the key.
+    key.then(
+      (k) => settledKeys.set(key, k),
+      () => {},
+    );
     keyFor = { secret, key };
     verified.clear();
   }
   return keyFor.key;
 }
+
+/** The keys consentKey imported, by their promise, once settled. */
+const settledKeys = new WeakMap<Promise<CryptoKey>, CryptoKey>();
 
 // --- sign and verify -------------------------------------------------------------------------
 
@@ -144,9 +152,30 @@ export async function signConsentRecord(record: ConsentRecord, policy: CompiledP
   return `${VERSION}.${record.recordId}.${decidedAt}.${granted}.${base64url(mac)}`;
 }
 
-/** Verified values, per isolate: verifying costs an HMAC, a hit costs a Map lookup. Bounded, oldest out first. */
-const verified = new Map<string, Consent>();
+/** A value that verified: under which tenant, revision and key, and what it grants. */
+interface Verified {
+  tenant: string;
+  revision: string;
+  key: CryptoKey;
+  consent: Consent;
+}
+
+/**
+ * Verified values, per isolate: verifying costs an HMAC, a hit costs a Map lookup by the value
+ * itself. A hit counts only for the tenant, revision and key it was verified with. Bounded,
+ * oldest out first.
+ */
+const verified = new Map<string, Verified>();
 export const VERIFIED_CACHE_SIZE = 1024;
+
+function cachedConsent(value: string, policy: CompiledPolicy, key: CryptoKey): Consent | undefined {
+  const hit = verified.get(value);
+  return hit !== undefined && hit.key === key && hit.tenant === policy.id && hit.revision === policy.revision ? hit.consent : undefined;
+}
+
+function fresh(consent: Consent, now: number): Consent | undefined {
+  return now - consent.decidedAt! > RECORD_MAX_AGE * 1000 ? undefined : consent;
+}
 
 /**
  * The consent a record value stands for under `policy`, or undefined when it does not verify
@@ -154,15 +183,15 @@ export const VERIFIED_CACHE_SIZE = 1024;
  * RECORD_MAX_AGE at `now`.
  */
 export async function verifyConsentRecord(value: string, policy: CompiledPolicy, key: CryptoKey, now: number): Promise<Consent | undefined> {
-  const cacheKey = `${policy.id}\n${policy.revision}\n${value}`;
-  let consent = verified.get(cacheKey);
+  let consent = cachedConsent(value, policy, key);
   if (consent === undefined) {
     consent = await verifyUncached(value, policy, key);
     if (consent === undefined) return undefined;
+    verified.delete(value); // another tenant's or key's entry for the same text: replaced, and now the newest
     if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
-    verified.set(cacheKey, consent);
+    verified.set(value, { tenant: policy.id, revision: policy.revision, key, consent });
   }
-  return now - consent.decidedAt! > RECORD_MAX_AGE * 1000 ? undefined : consent;
+  return fresh(consent, now);
 }
 
 async function verifyUncached(value: string, policy: CompiledPolicy, key: CryptoKey): Promise<Consent | undefined> {
@@ -220,5 +249,9 @@ export async function readConsentRecord(
   if (values.length === 0 || key === undefined) return noChoice;
   const value = values[0];
   for (let i = 1; i < values.length; i++) if (values[i] !== value) return noChoice;
+  // A value this isolate has verified under this very key: no await (each costs a microtask turn).
+  const settled = settledKeys.get(key);
+  const hit = settled === undefined ? undefined : cachedConsent(value, policy, settled);
+  if (hit !== undefined) return fresh(hit, now) ?? noChoice;
   return (await verifyConsentRecord(value, policy, await key, now)) ?? noChoice;
 }

@@ -145,3 +145,52 @@ describe("cookie names and line", () => {
     for (const n of ["consent-edge2", "__Http-consent-edge", "x-consent-edge", "cookies_preferences"]) expect(isRecordCookieName(n), n).toBe(false);
   });
 });
+
+describe("the per-isolate cache of verified records", () => {
+  const importKey = (secret: string) =>
+    crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+
+  it("trusts a cached value only under the key, tenant and revision it was verified with", async () => {
+    const value = await sign(["ga"]);
+    const trusted = await readConsentRecord([value], MAIA, key(), NECESSARY_ONLY, NOW);
+    expect(trusted.explicit).toBe(true);
+    // Now cached. Another key (made without consentKey, so nothing clears the cache) must not trust it.
+    const other = importKey("another-secret-of-enough-length");
+    expect(await readConsentRecord([value], MAIA, other, NECESSARY_ONLY, NOW)).toBe(NECESSARY_ONLY);
+    expect(await verifyConsentRecord(value, MAIA, await other, NOW)).toBeUndefined();
+    // Another tenant, another revision of the same tenant.
+    expect(await readConsentRecord([value], INAI, key(), NECESSARY_ONLY, NOW)).toBe(NECESSARY_ONLY);
+    const revised = compilePolicy({ ...MAIA, revision: `${MAIA.revision}-2` });
+    expect(await readConsentRecord([value], revised, key(), NECESSARY_ONLY, NOW)).toBe(NECESSARY_ONLY);
+    // And still trusted where it was, as the same value.
+    expect(await readConsentRecord([value], MAIA, key(), NECESSARY_ONLY, NOW)).toBe(trusted);
+  });
+
+  it("a hit still expires the record, and still refuses two different values", async () => {
+    const a = await sign(["ga"]);
+    const b = await sign(["matomo"]);
+    expect((await readConsentRecord([a], MAIA, key(), NECESSARY_ONLY, NOW)).explicit).toBe(true);
+    expect((await readConsentRecord([b], MAIA, key(), NECESSARY_ONLY, NOW)).explicit).toBe(true);
+    expect(await readConsentRecord([a], MAIA, key(), NECESSARY_ONLY, NOW + RECORD_MAX_AGE * 1000 + 1)).toBe(NECESSARY_ONLY);
+    expect(await readConsentRecord([a, b], MAIA, key(), NECESSARY_ONLY, NOW)).toBe(NECESSARY_ONLY);
+    expect((await readConsentRecord([a], MAIA, key(), NECESSARY_ONLY, NOW)).explicit).toBe(true);
+  });
+
+  it("a forged twin of a cached value is not trusted", async () => {
+    const value = await sign(["ga"]);
+    expect((await readConsentRecord([value], MAIA, key(), NECESSARY_ONLY, NOW)).explicit).toBe(true);
+    const [v, id, at, , mac] = value.split(".");
+    for (const forged of [`${v}.${id}.${at}.ga~matomo.${mac}`, `${v}.${id}.${Number(at) + 1}.ga.${mac}`, `${value} `]) {
+      expect(await readConsentRecord([forged], MAIA, key(), NECESSARY_ONLY, NOW), forged).toBe(NECESSARY_ONLY);
+    }
+  });
+
+  it("hands out the same frozen consent for the same value (the portal value is memoised on it)", async () => {
+    const value = await sign(["matomo"]);
+    const first = await readConsentRecord([value], MAIA, key(), NECESSARY_ONLY, NOW);
+    const again = await readConsentRecord([`${value}`], MAIA, key(), NECESSARY_ONLY, NOW + 1);
+    expect(again).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(await verifyConsentRecord(value, MAIA, await key(), NOW)).toBe(first);
+  });
+});
