@@ -12,13 +12,14 @@
 /** Pairs beyond this many are not handled (not forwarded, not reported): a bound on per-request work. */
 export const MAX_REQUEST_COOKIES = 300;
 
+/** Read-only: one parse may serve two readers of the same request (see `parseCookieHeader`). */
 export interface RequestCookie {
   /** Trimmed text before the first "="; "" when the pair has no "=". */
-  name: string;
+  readonly name: string;
   /** Trimmed text after the first "="; the whole pair when it has no "=". */
-  value: string;
+  readonly value: string;
   /** The trimmed pair exactly as the browser sent it. */
-  raw: string;
+  readonly raw: string;
 }
 
 function isWhitespace(code: number): boolean {
@@ -53,10 +54,34 @@ function pairComma(header: string, from: number, to: number): number {
   return -1;
 }
 
-/** Every non-empty pair of the header, in order, at most `MAX_REQUEST_COOKIES`. */
+/**
+ * The last header parsed and its pairs, for one more reading of the same text. A request's
+ * Cookie header is read twice: for its consent (request-state.ts) and for what the origin gets
+ * (decide.ts). Taken on that second reading, so every request still parses its own header once.
+ */
+let lastHeader: string | undefined;
+let lastPairs: RequestCookie[] | undefined;
+
+/**
+ * Every non-empty pair of the header, in order, at most `MAX_REQUEST_COOKIES`. The array is
+ * frozen and its pairs are read-only: the next reading of the same header may be handed the
+ * same array.
+ */
 export function parseCookieHeader(header: string | null | undefined): RequestCookie[] {
+  if (!header) return [];
+  if (header === lastHeader) {
+    const pairs = lastPairs!;
+    lastHeader = lastPairs = undefined;
+    return pairs;
+  }
+  const pairs = Object.freeze(parsePairs(header)) as RequestCookie[];
+  lastHeader = header;
+  lastPairs = pairs;
+  return pairs;
+}
+
+function parsePairs(header: string): RequestCookie[] {
   const out: RequestCookie[] = [];
-  if (!header) return out;
   const len = header.length;
   const commas = header.includes(",");
   let start = 0;
