@@ -13,12 +13,13 @@ import { setCookieName } from "./set-cookie";
 /** "consent-cookie": a consent cookie the origin tried to set; only the worker writes consent. */
 export type StripReason = "unknown" | "no-consent" | "unparseable" | "consent-cookie";
 
+/** Read-only: the record of a name is made once per policy and shared by every response. */
 export interface StrippedCookie {
   /** The name the browser would have stored; "" for nameless and unparseable lines. */
-  name: string;
-  reason: StripReason;
+  readonly name: string;
+  readonly reason: StripReason;
   /** The declaring service's id, when the cookie is declared. */
-  service?: string;
+  readonly service?: string;
 }
 
 export interface RefusedCookie {
@@ -42,6 +43,38 @@ export function isConsentCookieName(name: string): boolean {
   return name === CONSENT_COOKIE || isRecordCookieName(name);
 }
 
+/** What a cookie name is under one policy; the same for every response and every consent. */
+interface NameFate {
+  /** A consent cookie: only the worker writes it. */
+  consent: boolean;
+  classification: CookieClassification | undefined;
+  /** The strip record of a Set-Cookie line of this name (frozen, shared). */
+  stripped: StrippedCookie;
+}
+
+/** Names seen per policy, each read once (origins send the same few names over and over). */
+const fates = new WeakMap<CompiledPolicy, Map<string, NameFate>>();
+/** Names kept per policy; beyond, a name is read each time (bounds memory against invented names). */
+export const MAX_NAME_FATES = 512;
+const UNPARSEABLE: StrippedCookie = Object.freeze({ name: "", reason: "unparseable" });
+
+function fateOf(name: string, policy: CompiledPolicy): NameFate {
+  let table = fates.get(policy);
+  if (table === undefined) fates.set(policy, (table = new Map()));
+  let fate = table.get(name);
+  if (fate !== undefined) return fate;
+  const consent = isConsentCookieName(name);
+  const c = name === "" ? undefined : policy.classify(name);
+  const stripped: StrippedCookie = consent
+    ? { name, reason: "consent-cookie" }
+    : c
+      ? { name, reason: "no-consent", service: c.service.id }
+      : { name, reason: "unknown" };
+  fate = { consent, classification: c, stripped: Object.freeze(stripped) };
+  if (table.size < MAX_NAME_FATES) table.set(name, fate);
+  return fate;
+}
+
 /**
  * Splits upstream Set-Cookie lines (from `headers.getSetCookie()`) into those to send on,
  * the same strings in the same order, and a record of the rest. Consent cookies are always
@@ -61,18 +94,12 @@ export function filterSetCookies(
     const name = setCookieName(line);
     if (name === null) {
       // The browser would ignore this line anyway; dropping it changes nothing for the visitor.
-      stripped.push({ name: "", reason: "unparseable" });
+      stripped.push(UNPARSEABLE);
       continue;
     }
-    if (isConsentCookieName(name)) {
-      if (own) kept.push(line);
-      else stripped.push({ name, reason: "consent-cookie" });
-      continue;
-    }
-    const c = name === "" ? undefined : policy.classify(name);
-    if (isAllowed(c, consent)) kept.push(line);
-    else if (c) stripped.push({ name, reason: "no-consent", service: c.service.id });
-    else stripped.push({ name, reason: "unknown" });
+    const fate = fateOf(name, policy);
+    if (fate.consent ? own : isAllowed(fate.classification, consent)) kept.push(line);
+    else stripped.push(fate.stripped);
   }
   return { kept, stripped };
 }
