@@ -17,8 +17,9 @@ import { tallyStrip } from "./proxy/exchange-log";
 import { forwardToOrigin } from "./proxy/forward";
 import { errorPage } from "./proxy/pages";
 import { resolveTenant, stateFor } from "./request-state";
-import { withoutReuse } from "./proxy/cache";
+import { isConsentDependentDocument, withoutReuse } from "./proxy/cache";
 import { rewriteHtml } from "./rewrite";
+import { denialFor, preparePolicy } from "./rewrite/match";
 import { BANNER_CSS_PATH, bannerStylesheet } from "./rewrite/banner";
 import { classifyContentType } from "./rewrite/document";
 import { scheduled } from "./scheduled";
@@ -62,6 +63,7 @@ app.all("/cookies/", cookiesTrailingSlash);
 app.all("*", async function proxy(c) {
   const { policy, consent, secure, host, cookies } = c.var;
   const config = proxyConfig(c.env);
+  const banner = !consent.explicit && consent.source !== "gpc" && policy.banner?.enabled !== false;
   const res = await forwardToOrigin(c.req.raw, { policy, consent, secure, host }, {
     origin: config.originFor(policy),
     timeoutMs: config.timeoutMs,
@@ -69,11 +71,12 @@ app.all("*", async function proxy(c) {
     log: logRecord,
     onOriginSetCookies: seeOriginSetCookies,
     onStrip: tallyStrip,
+    // rewriteHtml leaves every page alone when nothing is denied and no banner is due (full consent).
+    documentsAsTheyCome: !banner && denialFor(preparePolicy(policy), consent).empty,
   });
   const type = classifyContentType(res.headers.get("content-type"));
   // Not a document and nothing to normalise (JSON, images, scripts…): as it came, before any per-page work.
   if (type.kind === "other" && !type.normalised) return res;
-  const banner = !consent.explicit && consent.source !== "gpc" && policy.banner?.enabled !== false;
   // The language and the return path only matter to the banner.
   const url = banner ? new URL(c.req.url) : undefined;
   const out = rewriteHtml(res, {
@@ -90,8 +93,7 @@ app.all("*", async function proxy(c) {
   });
   // A document is treated according to the consent (scripts blocked or live, banner, CSP), even
   // when this visitor's state left it as it came: never reused for another state (proxy/cache.ts).
-  const hasContent = out.status !== 304 && (out.body !== null || c.req.method === "HEAD");
-  if (policy.mode !== "report-only" && hasContent && classifyContentType(out.headers.get("content-type")).kind !== "other") return withoutReuse(out);
+  if (policy.mode !== "report-only" && isConsentDependentDocument(out.status, out.headers.get("content-type"), out.body !== null, c.req.method)) return withoutReuse(out);
   return out;
 });
 

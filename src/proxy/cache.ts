@@ -10,6 +10,7 @@
  * forwarded, so an entry cached before (with the origin's validators) is never revived by a 304.
  * Every other response keeps the origin's caching headers.
  */
+import { classifyContentType } from "../rewrite/document";
 
 /** Headers that let a cache store or revalidate a response. */
 const REUSE_HEADERS = ["etag", "last-modified", "expires", "cdn-cache-control", "cloudflare-cdn-cache-control", "surrogate-control", "age"];
@@ -20,12 +21,27 @@ export function forbidReuse(headers: Headers): void {
   for (const name of REUSE_HEADERS) headers.delete(name);
 }
 
+/** Headers already `no-store`: nothing stores the response, by any cache. */
+export function isNoStore(headers: Headers): boolean {
+  const value = headers.get("cache-control");
+  return value !== null && /\bno-store\b/i.test(value);
+}
+
+/**
+ * A response the visitor's consent decides (a document: scripts blocked or live, banner, CSP) and
+ * that has content (a body, or the answer to a HEAD): never to be reused for another consent state.
+ * A 304 carries no content. A tenant in report-only mode is the caller's to exclude.
+ */
+export function isConsentDependentDocument(status: number, contentType: string | null, hasBody: boolean, method: string): boolean {
+  return status !== 304 && (hasBody || method === "HEAD") && classifyContentType(contentType).kind !== "other";
+}
+
 /**
  * `res` with its caching headers replaced by `forbidReuse` (one copy when its headers are
  * immutable); as it is when it is already `no-store` (nothing stores it, by any cache).
  */
 export function withoutReuse(res: Response): Response {
-  if (/\bno-store\b/i.test(res.headers.get("cache-control") ?? "")) return res;
+  if (isNoStore(res.headers)) return res;
   try {
     forbidReuse(res.headers);
     return res;

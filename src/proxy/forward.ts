@@ -3,7 +3,7 @@
  * Cookie header, streams both bodies, and returns the origin's response with its Set-Cookie
  * lines decided by the tenant policy. Failures of the world become 502/504 pages.
  */
-import { dropConditionals, forbidReuse, isDocumentRequest } from "./cache";
+import { dropConditionals, forbidReuse, isConsentDependentDocument, isDocumentRequest, isNoStore } from "./cache";
 import { errorPage } from "./pages";
 import { decideRequest, decideResponse, isReportOnly, stripLog, type ExchangeContext, type StripLog } from "./enforce";
 import { editResponseHeaders, forwardRequestHeaders, needsHopByHopEdit, rewriteLocation } from "./headers";
@@ -31,6 +31,14 @@ export interface ForwardOptions {
   onOriginSetCookies?: (tenant: string, lines: readonly string[]) => void;
   /** Called with the record of each exchange that stripped or expired a cookie; default `log`. */
   onStrip?: (record: StripLog) => void;
+  /**
+   * The caller hands a document on as it comes from here (the visitor's consent leaves the page
+   * alone): a consent-dependent document (proxy/cache.ts) is then returned `private, no-store`
+   * already, in the one copy of the origin's response made here, and the caller's `withoutReuse`
+   * finds nothing left to do. Without it (or when the caller rewrites the page after all) the
+   * caller's `withoutReuse` makes the copy; either way the response is not reusable.
+   */
+  documentsAsTheyCome?: boolean;
 }
 
 /**
@@ -96,10 +104,16 @@ export async function forwardToOrigin(request: Request, ctx: ExchangeContext, op
   const visitorLocation = location ? rewriteLocation(location, options.origin, url.base) : null;
   let body = request.method === "HEAD" || NULL_BODY.has(upstream.status) ? null : upstream.body;
   const idleMs = options.bodyIdleTimeoutMs;
+  const edit = !unchanged || visitorLocation !== location || body !== upstream.body || !!idleMs || needsHopByHopEdit(upstream.headers);
+  // A document passed on as it came must still not be reused; its headers are the origin's otherwise.
+  const noReuse =
+    !edit &&
+    options.documentsAsTheyCome === true &&
+    !reportOnly &&
+    isConsentDependentDocument(upstream.status, upstream.headers.get("content-type"), body !== null, request.method) &&
+    !isNoStore(upstream.headers);
   // Nothing to change: the origin's response is the visitor's, as it came (no copy of headers or body).
-  if (unchanged && visitorLocation === location && body === upstream.body && !idleMs && !needsHopByHopEdit(upstream.headers)) {
-    return upstream;
-  }
+  if (!edit && !noReuse) return upstream;
   if (body && idleMs) {
     // The status is on its way: a stalled body can only end the visitor's stream with an error.
     body = withIdleTimeout(body, idleMs, () =>
@@ -108,9 +122,9 @@ export async function forwardToOrigin(request: Request, ctx: ExchangeContext, op
   }
   // Headers of a fetched Response are immutable; one native copy into a Response we own, edited in place.
   const out = new Response(body, { status: upstream.status, statusText: upstream.statusText, headers: upstream.headers });
-  editResponseHeaders(out.headers, unchanged ? "unchanged" : response.setCookies);
-  // Its Set-Cookie lines were decided by this consent: not to be reused for another.
-  if (!unchanged) forbidReuse(out.headers);
+  if (edit) editResponseHeaders(out.headers, unchanged ? "unchanged" : response.setCookies);
+  // Its Set-Cookie lines were decided by this consent, or it is a document: not to be reused for another.
+  if (!unchanged || noReuse) forbidReuse(out.headers);
   if (visitorLocation !== location && visitorLocation !== null) out.headers.set("location", visitorLocation);
   return out;
 }

@@ -71,6 +71,61 @@ describe("forwardToOrigin builds a response only when something changed", () => 
   });
 });
 
+describe("forwardToOrigin with documentsAsTheyCome: the one copy of a page passed on as it came is not reusable", () => {
+  const cacheable: Array<[string, string]> = [
+    ["cache-control", "public, max-age=60"],
+    ["etag", '"v1"'],
+    ["last-modified", "Wed, 21 Oct 2026 07:28:00 GMT"],
+  ];
+  const asTheyCome = { ...options, documentsAsTheyCome: true };
+
+  it("returns an unchanged HTML page as its own copy, private and no-store, without validators, body and other headers intact", async () => {
+    const res = await forwardToOrigin(visit(respondPath({ headers: [["content-type", "text/html"], ["X-Public", "1"], ...cacheable], setCookies: ["csrftoken=t; Path=/"], body: "<p>page</p>" })), ctx, asTheyCome);
+    expect(isOriginsOwn(res)).toBe(false);
+    expect(res.headers.get("cache-control")).toBe("private, no-store");
+    expect(res.headers.get("etag")).toBeNull();
+    expect(res.headers.get("last-modified")).toBeNull();
+    expect(res.headers.get("x-public")).toBe("1");
+    expect(res.headers.getSetCookie()).toEqual(["csrftoken=t; Path=/"]);
+    expect(await res.text()).toBe("<p>page</p>");
+  });
+
+  it("does the same for a document without a Content-Type (the browser sniffs it) and for the answer to a HEAD", async () => {
+    const sniffed = await forwardToOrigin(visit(respondPath({ headers: cacheable, body: "x" })), ctx, asTheyCome);
+    expect(sniffed.headers.get("cache-control")).toBe("private, no-store");
+    await sniffed.arrayBuffer();
+    const head = await forwardToOrigin(visit(respondPath({ headers: [["content-type", "text/html"], ...cacheable], body: "x" }), { method: "HEAD" }), ctx, asTheyCome);
+    expect(head.body).toBeNull();
+    expect(head.headers.get("cache-control")).toBe("private, no-store");
+    expect(head.headers.get("etag")).toBeNull();
+  });
+
+  it("leaves what is not a consent-dependent document as it came: JSON, a 304, a page already no-store", async () => {
+    const json = await forwardToOrigin(visit(respondPath({ headers: [["content-type", "application/json"], ...cacheable], body: "{}" })), ctx, asTheyCome);
+    expect(isOriginsOwn(json)).toBe(true);
+    expect(json.headers.get("etag")).toBe('"v1"');
+    await json.arrayBuffer();
+    const noStore = await forwardToOrigin(visit(respondPath({ headers: [["content-type", "text/html"], ["cache-control", "no-store"], ["etag", '"v2"']], body: "x" })), ctx, asTheyCome);
+    expect(isOriginsOwn(noStore)).toBe(true);
+    await noStore.arrayBuffer();
+    const notModified = await forwardToOrigin(visit(respondPath({ status: 304, headers: [["content-type", "text/html"], ...cacheable] })), ctx, asTheyCome);
+    expect(notModified.status).toBe(304);
+    expect(isOriginsOwn(notModified)).toBe(true);
+  });
+
+  it("is not a page's own when the tenant is in report-only mode (nothing applied), nor without the option", async () => {
+    const page = respondPath({ headers: [["content-type", "text/html"], ...cacheable], body: "x" });
+    const plain = await forwardToOrigin(visit(page), ctx, options);
+    expect(isOriginsOwn(plain)).toBe(true);
+    await plain.arrayBuffer();
+    const reportOnly = { ...ctx, policy: { ...policy, mode: "report-only" as const } };
+    const rolled = await forwardToOrigin(visit(page), reportOnly, asTheyCome);
+    expect(isOriginsOwn(rolled)).toBe(true);
+    expect(rolled.headers.get("etag")).toBe('"v1"');
+    await rolled.arrayBuffer();
+  });
+});
+
 describe("forwardToOrigin's bound on the origin's response headers", () => {
   it("answers 504 when the headers do not come within the bound", async () => {
     const res = await forwardToOrigin(visit("/__fixture/hang-headers"), ctx, { ...options, timeoutMs: 300 });
