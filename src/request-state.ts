@@ -23,9 +23,31 @@ export interface TenantOptions {
   devTenant?: string;
 }
 
-/** The tenant for a request: by its Host header (or the URL's host when the runtime gives none). */
-export function resolveTenant(request: Request, options: TenantOptions): { policy: CompiledPolicy; host: string } | { status: 400 | 421; message: string } {
+export type TenantResult = Readonly<{ policy: CompiledPolicy; host: string }> | Readonly<{ status: 400 | 421; message: string }>;
+
+/**
+ * Host header values this isolate has resolved, per registry and dev tenant: a few values answer
+ * nearly every request. Bounded, so that invented Host values cost only their own lookup.
+ */
+const RESOLVED = new WeakMap<PolicyRegistry, Map<string, TenantResult>>();
+const RESOLVED_MAX = 256;
+
+/** The tenant for a request: by its Host header (or the URL's host when the runtime gives none). The result is shared: read-only. */
+export function resolveTenant(request: Request, options: TenantOptions): TenantResult {
   const raw = request.headers.get("host") ?? new URL(request.url).host;
+  let memo = RESOLVED.get(options.registry);
+  if (!memo) RESOLVED.set(options.registry, (memo = new Map()));
+  // "\n" cannot occur in a header value.
+  const key = options.devTenant ? `${options.devTenant}\n${raw}` : raw;
+  let found = memo.get(key);
+  if (found === undefined) {
+    found = Object.freeze(lookUpTenant(raw, options));
+    if (memo.size < RESOLVED_MAX) memo.set(key, found);
+  }
+  return found;
+}
+
+function lookUpTenant(raw: string, options: TenantOptions): { policy: CompiledPolicy; host: string } | { status: 400 | 421; message: string } {
   const host = normalizeHost(raw);
   if (!host) return { status: 400, message: "The request has no valid Host." };
   let policy = options.registry.byHost(host);
