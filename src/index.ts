@@ -61,7 +61,10 @@ app.route("/cookies", cookiesRoutes);
 app.all("/cookies/", cookiesTrailingSlash);
 
 app.all("*", async function proxy(c) {
-  const { policy, consent, secure, host, cookies } = c.var;
+  const policy = c.get("policy");
+  const consent = c.get("consent");
+  const secure = c.get("secure");
+  const host = c.get("host");
   const config = proxyConfig(c.env);
   const banner = !consent.explicit && consent.source !== "gpc" && policy.banner?.enabled !== false;
   const res = await forwardToOrigin(c.req.raw, { policy, consent, secure, host }, {
@@ -83,7 +86,7 @@ app.all("*", async function proxy(c) {
     policy,
     consent,
     banner,
-    lang: url ? chooseLang(url.searchParams.get("lang") ?? undefined, cookieValues(cookies, "django_language")[0], c.req.header("accept-language")) : "en",
+    lang: url ? chooseLang(url.searchParams.get("lang") ?? undefined, cookieValues(c.get("cookies"), "django_language")[0], c.req.header("accept-language")) : "en",
     returnPath: url ? url.pathname + url.search : "/",
     report: sampleReport(reportSample(policy, c.env.CSP_REPORT_SAMPLE)),
     secure,

@@ -38,7 +38,8 @@ export function seeOriginSetCookies(tenant: string, lines: readonly string[]): v
 export function cookieInventory(policyOf: (tenant: string) => CompiledPolicy | undefined): MiddlewareHandler<WorkerEnv> {
   return async function cookieInventory(c, next) {
     const t = inventoryTally(c.env);
-    t.seeRequestCookies(c.var.policy.id, c.var.cookies, Date.now());
+    // c.get, not c.var: Hono builds c.var as a new object from all the variables at each read.
+    t.seeRequestCookies(c.get("policy").id, c.get("cookies"), Date.now());
     await next();
     const now = Date.now();
     if (t.due(now)) flushInventoryIfDue({ env: c.env, waitUntil: waitUntilOf(c), policyOf }, now);
