@@ -120,8 +120,10 @@ export async function forwardToOrigin(request: Request, ctx: ExchangeContext, op
       options.log?.({ msg: "consent-edge: origin body stalled", tenant: ctx.policy.id, path: url.path, idleMs }),
     );
   }
-  // Headers of a fetched Response are immutable; one native copy into a Response we own, edited in place.
-  const out = new Response(body, { status: upstream.status, statusText: upstream.statusText, headers: upstream.headers });
+  // Headers of a fetched Response are immutable; one native copy into a Response we own, edited in
+  // place. The origin's Response as the init: its status, status text and headers are copied
+  // natively, without reading an init object's fields from JavaScript.
+  const out = new Response(body, upstream);
   if (edit) editResponseHeaders(out.headers, unchanged ? "unchanged" : response.setCookies);
   // Its Set-Cookie lines were decided by this consent, or it is a document: not to be reused for another.
   if (!unchanged || noReuse) forbidReuse(out.headers);
