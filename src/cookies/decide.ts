@@ -58,9 +58,13 @@ const fates = new WeakMap<CompiledPolicy, Map<string, NameFate>>();
 export const MAX_NAME_FATES = 512;
 const UNPARSEABLE: StrippedCookie = Object.freeze({ name: "", reason: "unparseable" });
 
-function fateOf(name: string, policy: CompiledPolicy): NameFate {
+function fatesOf(policy: CompiledPolicy): Map<string, NameFate> {
   let table = fates.get(policy);
   if (table === undefined) fates.set(policy, (table = new Map()));
+  return table;
+}
+
+function fateOf(name: string, policy: CompiledPolicy, table: Map<string, NameFate>): NameFate {
   let fate = table.get(name);
   if (fate !== undefined) return fate;
   const consent = isConsentCookieName(name);
@@ -90,6 +94,7 @@ export function filterSetCookies(
   const own = options?.ownConsentCookies === true;
   const kept: string[] = [];
   const stripped: StrippedCookie[] = [];
+  const table = fatesOf(policy);
   for (const line of lines) {
     const name = setCookieName(line);
     if (name === null) {
@@ -97,7 +102,7 @@ export function filterSetCookies(
       stripped.push(UNPARSEABLE);
       continue;
     }
-    const fate = fateOf(name, policy);
+    const fate = fateOf(name, policy, table);
     if (fate.consent ? own : isAllowed(fate.classification, consent)) kept.push(line);
     else stripped.push(fate.stripped);
   }
