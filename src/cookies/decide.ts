@@ -8,7 +8,7 @@ import { CONSENT_COOKIE } from "../consent/serialize";
 import type { Consent } from "../consent/types";
 import type { Category, CompiledPolicy, CookieClassification } from "../policy/types";
 import { parseCookieHeader } from "./cookie-header";
-import { setCookieName } from "./set-cookie";
+import { clearedSetCookieName, noRejectedControls, setCookieName } from "./set-cookie";
 
 /** "consent-cookie": a consent cookie the origin tried to set; only the worker writes consent. */
 export type StripReason = "unknown" | "no-consent" | "unparseable" | "consent-cookie";
@@ -95,8 +95,10 @@ export function filterSetCookies(
   const kept: string[] = [];
   const stripped: StrippedCookie[] = [];
   const table = fatesOf(policy);
+  // One check of the whole response for control characters; line by line only when it finds one.
+  const cleared = lines.length > 0 && noRejectedControls(lines);
   for (const line of lines) {
-    const name = setCookieName(line);
+    const name = cleared ? clearedSetCookieName(line) : setCookieName(line);
     if (name === null) {
       // The browser would ignore this line anyway; dropping it changes nothing for the visitor.
       stripped.push(UNPARSEABLE);

@@ -8,7 +8,7 @@ import type { Consent } from "../../src/consent/types";
 import { NECESSARY_ONLY } from "../../src/consent/types";
 import { parseCookieHeader } from "../../src/cookies/cookie-header";
 import { filterRequestCookies, filterSetCookies, type StrippedCookie } from "../../src/cookies/decide";
-import { setCookieName } from "../../src/cookies/set-cookie";
+import { noRejectedControls, setCookieName } from "../../src/cookies/set-cookie";
 import { POLICIES } from "../../src/policy";
 import { compilePolicy } from "../../src/policy/compile";
 import { cookieHeader, grantedKeys, policyNames, setCookieLine } from "../fuzz/arbitraries";
@@ -162,6 +162,46 @@ describe("filterSetCookies: odd lines, exactly as the oracle reads them", () => 
       { name: "_ga", reason: "no-consent", service: POLICY.classify("_ga")!.service.id },
       { name: "x", reason: "unknown" },
     ]);
+  });
+});
+
+describe("noRejectedControls (one check for a whole response)", () => {
+  const REJECTED = /[\x00-\x08\x0a-\x1f\x7f]/;
+  it("finds every code unit below 0x20 and 0x7F at every offset of every line, never a false all-clear", () => {
+    const fillers = ["", "a", "ab", "abc", "é", "😀", "\ud800", "€x"];
+    for (let c = 0; c < 0x80; c++) {
+      const ch = String.fromCharCode(c);
+      for (const before of fillers) {
+        for (let at = 0; at < 9; at++) {
+          const line = `${before}${"x".repeat(at)}${ch}${"y".repeat(8 - at)}`;
+          for (const lines of [[line], ["sessionid=1", line], [line, "a=b; Path=/", "c"], ["", line, ""]]) {
+            const clear = noRejectedControls(lines);
+            if (REJECTED.test(line)) expect(clear, JSON.stringify(lines)).toBe(false);
+            // An all-clear is only ever given for lines without any octet below 0x20 or 0x7F.
+            if (clear) expect(lines.some((l) => /[\x00-\x1f\x7f]/.test(l))).toBe(false);
+          }
+        }
+      }
+    }
+  });
+
+  it("clears printable ASCII and non-ASCII lines, and declines (line by line) what it cannot read at once", () => {
+    expect(noRejectedControls([])).toBe(true);
+    expect(noRejectedControls(["sessionid=abc; Path=/; HttpOnly", "_ga=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT"])).toBe(true);
+    expect(noRejectedControls(["a=\u0080\u00ff\u2028\ufeff😀\ud800"])).toBe(true);
+    expect(noRejectedControls(["a=b\tc"])).toBe(false); // HTAB is allowed, but then each line is checked
+    expect(noRejectedControls([`a=${"x".repeat(40_000)}`])).toBe(false); // too long for one check
+    expect(noRejectedControls([`a=${"€".repeat(12_000)}`])).toBe(false); // fits in units, not in octets
+  });
+
+  it("agrees with the per-line check on generated lists (20,000 lists)", () => {
+    const line = setCookieLine(policyNames(POLICY));
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), (lines) => {
+        if (noRejectedControls(lines)) for (const l of lines) expect(REJECTED.test(l)).toBe(false);
+      }),
+      { numRuns: 20_000 },
+    );
   });
 });
 
