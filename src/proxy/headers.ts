@@ -25,6 +25,7 @@ const SPOOFABLE = new Set(["host", "cookie", "forwarded", "x-forwarded-host", "x
  * `cookie`, `x-forwarded-host` and `x-forwarded-proto` are not listed: they are always set (or the cookie deleted).
  */
 const DROPPED_REQUEST = [...HOP_BY_HOP, ...[...SPOOFABLE].filter((n) => n !== "cookie" && n !== "x-forwarded-host" && n !== "x-forwarded-proto")];
+const DROPPED_REQUEST_SET = new Set(DROPPED_REQUEST);
 
 /** The names a Connection header lists (RFC 9110 § 7.6.1): hop-by-hop for this exchange too. */
 function connectionTokens(value: string | null): string[] {
@@ -49,7 +50,8 @@ export interface ForwardContext {
 export function forwardRequestHeaders(incoming: Headers, ctx: ForwardContext): Headers {
   const out = new Headers(incoming);
   // Listed names first: a Connection header may name a header we set below, which then stays set.
-  for (const name of connectionTokens(incoming.get("connection"))) out.delete(name);
+  // A listed name that is dropped anyway (`keep-alive`, nearly always) is deleted once, below.
+  for (const name of connectionTokens(incoming.get("connection"))) if (!DROPPED_REQUEST_SET.has(name)) out.delete(name);
   for (const name of DROPPED_REQUEST) out.delete(name);
   if (ctx.cookie) out.set("cookie", ctx.cookie);
   else out.delete("cookie");
@@ -72,7 +74,7 @@ export function responseHeaders(origin: Headers, setCookies: readonly string[] |
 
 /** `responseHeaders`, in place on headers the caller owns (a Response it built). */
 export function editResponseHeaders(out: Headers, setCookies: readonly string[] | "unchanged"): void {
-  for (const name of connectionTokens(out.get("connection"))) out.delete(name);
+  for (const name of connectionTokens(out.get("connection"))) if (!HOP_BY_HOP.has(name)) out.delete(name);
   for (const name of HOP_BY_HOP) out.delete(name);
   if (setCookies === "unchanged") return;
   out.delete("set-cookie");
@@ -92,7 +94,11 @@ const FRAMED_BY_RUNTIME = new Set(["connection", "keep-alive", "te", "trailer", 
  * send `Connection: keep-alive` on nearly every response; that alone needs no edit.
  */
 export function needsHopByHopEdit(headers: Headers): boolean {
-  for (const name of connectionTokens(headers.get("connection"))) if (!FRAMED_BY_RUNTIME.has(name)) return true;
+  const connection = headers.get("connection");
+  // The values origins send on nearly every response, without splitting them.
+  if (connection !== null && connection !== "keep-alive" && connection !== "close") {
+    for (const name of connectionTokens(connection)) if (!FRAMED_BY_RUNTIME.has(name)) return true;
+  }
   return headers.has("proxy-authenticate") || headers.has("proxy-authorization") || headers.has("proxy-connection");
 }
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { NECESSARY_ONLY } from "../../src/consent/types";
 import { POLICIES } from "../../src/policy";
 import { forwardToOrigin, type ForwardOptions } from "../../src/proxy/forward";
-import { needsHopByHopEdit } from "../../src/proxy/headers";
+import { editResponseHeaders, forwardRequestHeaders, needsHopByHopEdit } from "../../src/proxy/headers";
 import { MAIA, respondPath, type Echo, echoHeader } from "../helpers";
 
 const policy = POLICIES.byHost(MAIA)!;
@@ -62,6 +62,19 @@ describe("forwardToOrigin builds a response only when something changed", () => 
     expect(needsHopByHopEdit(new Headers({ connection: "keep-alive, X-Secret" }))).toBe(true);
     expect(needsHopByHopEdit(new Headers({ "proxy-authenticate": "Basic" }))).toBe(true);
     expect(needsHopByHopEdit(new Headers({ "proxy-connection": "keep-alive" }))).toBe(true);
+    // Other spellings take the slow path, with the same answers.
+    expect(needsHopByHopEdit(new Headers({ connection: "Keep-Alive, Upgrade" }))).toBe(false);
+    expect(needsHopByHopEdit(new Headers({ connection: " close " }))).toBe(false);
+    expect(needsHopByHopEdit(new Headers({ connection: "Close, X-Secret" }))).toBe(true);
+  });
+
+  it("edits hop-by-hop headers whether or not the Connection header lists them again", () => {
+    const out = new Headers({ connection: "keep-alive, X-Private, te", "keep-alive": "timeout=5", te: "trailers", "x-private": "1", "x-public": "2", "set-cookie": "a=1" });
+    editResponseHeaders(out, ["b=2"]);
+    expect([...out.keys()].sort()).toEqual(["set-cookie", "x-public"]);
+    expect(out.getSetCookie()).toEqual(["b=2"]);
+    const sent = forwardRequestHeaders(new Headers({ connection: "keep-alive, x-gone, upgrade", "keep-alive": "1", upgrade: "h2c", "x-gone": "1", "x-kept": "1" }), { cookie: null, host: MAIA, secure: false });
+    expect([...sent.keys()].sort()).toEqual(["x-forwarded-host", "x-forwarded-proto", "x-kept"]);
   });
 
   it("builds a new response when the body idle bound wraps the body", async () => {
