@@ -151,6 +151,22 @@ describe("filterSetCookies: odd lines, exactly as the oracle reads them", () => 
     }
   });
 
+  it("names that differ only where a cheap table slot does not look are told apart, in either order", () => {
+    // Same length, first, middle and last two code units: one slot of the per-policy name table.
+    const pairs = [
+      ["sessionid=1", "sesXionid=1"],
+      ["_pk_id.9.abcd=1", "_pk_xx.9.abcd=1"],
+      ["csrftoken=1", "cXrftoken=1"],
+      ["cookies_preferences=1", "cookiesXpreferences=1"],
+    ];
+    for (const [a, b] of pairs) {
+      for (const lines of [[a, b], [b, a], [a, b, a, b]]) {
+        check(lines, new Set());
+        check(lines, ALL);
+      }
+    }
+  });
+
   it("stripped records are not shared: editing one changes no later decision", () => {
     const first = filterSetCookies(["_ga=1", "x=2"], POLICY, NECESSARY_ONLY).stripped;
     try {
