@@ -82,7 +82,7 @@ app.all("*", async function proxy(c) {
   if (type.kind === "other" && !type.normalised) return res;
   // The language and the return path only matter to the banner.
   const url = banner ? new URL(c.req.url) : undefined;
-  const out = rewriteHtml(res, {
+  const out = await rewriteHtml(res, {
     policy,
     consent,
     banner,

@@ -176,52 +176,48 @@ const AS_IS: TextPlan = { kind: "as-is" };
 /**
  * The stream HTMLRewriter reads. With `native` (for most pages: no coding left to undo, an
  * ASCII-compatible label or none, first bytes that change nothing), that is the origin's body
- * itself, piped by the runtime: JavaScript reads only its first bytes (a byte order mark, a
- * `<meta>` charset, a gzip header), writes them on, and every later chunk moves without a call
- * into JavaScript, with the same backpressure as a direct read. Other pages, or without
- * `native`, go through the decoding above, one JavaScript read per chunk.
+ * itself, read by the rewriter without JavaScript: a tee() gives JavaScript a copy of the first
+ * bytes (a byte order mark, a `<meta>` charset, a gzip header), which is then cancelled, and the
+ * rewriter gets the other branch, the first bytes included, with the origin's backpressure. The
+ * promise settles once those bytes have been looked at, before the rewriter reads anything: no
+ * byte reaches the visitor before the decision. Other pages, or without `native`, go through the
+ * decoding above, one JavaScript read per chunk.
  *
- * `native` needs a body workerd can pipe into an IdentityTransformStream: fetch()'s bodies,
- * bodies built from bytes, JavaScript streams. The readable side of an IdentityTransformStream
- * (or FixedLengthStream), an HTMLRewriter's output and a tee() branch are not: workerd refuses
- * to pump those into another TransformStream and the pipe never settles.
+ * Measured against the earlier design (JavaScript read the first bytes, wrote them into an
+ * IdentityTransformStream and piped the rest into it): the pipe cost a 10 KB page more than the
+ * rewriter itself. A tee branch needs no pipe: workerd could not pipe one into a TransformStream.
  *
- * An origin body that fails makes the rewriter's input fail (the page is cut short, never
- * completed unread); a rewriter whose reader went away cancels the origin's body.
+ * An origin body that fails before the decision makes the rewriter's input fail (nothing of the
+ * page is sent); one that fails later makes it fail there (the page is cut short, never completed
+ * unread); a rewriter whose reader went away cancels the origin's body.
  */
-export function rewriterInput(source: ReadableStream<Uint8Array>, coding: CodingPlan, charset: CharsetPlan, native: boolean): ReadableStream<Uint8Array> {
+export async function rewriterInput(source: ReadableStream<Uint8Array>, coding: CodingPlan, charset: CharsetPlan, native: boolean): Promise<ReadableStream<Uint8Array>> {
   if (!native || coding.kind !== "plain" || charset.kind === "transcode") return decodedLazily(source, coding, charset);
+  const [body, probe] = source.tee();
+  const reader = probe.getReader();
+  let head: Uint8Array | undefined;
+  try {
+    head = (await readHead(reader, headBytes(charset))).head;
+  } catch (err) {
+    // Undecided: nothing of the page goes out.
+    await Promise.allSettled([body.cancel(err), reader.cancel(err)]);
+    return failed(err);
+  }
+  // Only this branch goes: the other keeps the origin's body alive.
+  reader.cancel().catch(() => {});
+  if ((coding.sniffGzip && head && isGzip(head)) || textPlan(head, charset).kind !== "as-is") return decodedLazily(body, coding, charset);
+  return body;
+}
+
+/** A stream that fails with `err` when read (a native one: HTMLRewriter reads a JavaScript stream errored at its start as if it never ended). */
+function failed(err: unknown): ReadableStream<Uint8Array> {
   const { readable, writable } = new IdentityTransformStream();
-  void feed(source, writable, coding, charset);
+  writable.abort(err).catch(() => {});
   return readable;
 }
 
-async function feed(source: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array>, coding: CodingPlan & { kind: "plain" }, charset: CharsetPlan): Promise<void> {
-  const reader = source.getReader();
-  let writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
-  try {
-    const { head, done } = await readHead(reader, headBytes(charset));
-    if ((coding.sniffGzip && head && isGzip(head)) || textPlan(head, charset).kind !== "as-is") {
-      const rest = head ? chain([head], done ? undefined : reader) : closedStream();
-      return await decodedLazily(rest, coding, charset).pipeTo(writable);
-    }
-    writer = writable.getWriter();
-    if (head) await writer.write(head);
-    if (done) return await writer.close();
-    writer.releaseLock();
-    writer = undefined;
-    reader.releaseLock();
-  } catch (err) {
-    // The origin's body failed (the page fails with it), or the rewriter's side is gone (the origin is told).
-    await Promise.allSettled([writer ? writer.abort(err) : writable.abort(err), reader.cancel(err)]);
-    return;
-  }
-  // Errors travel both ways by themselves: a failed source aborts the rewriter's input, a cancelled one cancels the source.
-  await source.pipeTo(writable).catch(() => {});
-}
-
 /** The decoding pipeline as a stream that sets itself up on its first pull (one plain stream, no pipe). */
-function decodedLazily(source: ReadableStream<Uint8Array>, coding: CodingPlan, charset: CharsetPlan): ReadableStream<Uint8Array> {
+export function decodedLazily(source: ReadableStream<Uint8Array>, coding: CodingPlan, charset: CharsetPlan): ReadableStream<Uint8Array> {
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   return new ReadableStream<Uint8Array>(
     {

@@ -18,7 +18,7 @@ import { hostAllowList } from "../csp/allow";
 import type { CompiledPolicy, CspMode, Lang, MarkupMode } from "../policy/types";
 import { errorPage } from "../proxy/pages";
 import { bannerBytes, renderBanner } from "./banner";
-import { type CodingPlan, codingPlan, rewriterInput, rewriterLabel } from "./decode-body";
+import { type CodingPlan, codingPlan, decodedLazily, rewriterInput, rewriterLabel } from "./decode-body";
 import { type CharsetPlan, charsetPlan, classifyContentType, type DocumentType } from "./document";
 import { addFullCoverage } from "./full";
 import { cleanHeaderVectors } from "./header-vectors";
@@ -62,7 +62,7 @@ export function isHtmlContentType(contentType: string | null): boolean {
 
 const DEFAULT_PAGE = "https://same-origin.invalid/";
 
-export function rewriteHtml(res: Response, opts: RewriteOptions): Response {
+export async function rewriteHtml(res: Response, opts: RewriteOptions): Promise<Response> {
   if (!res.body) return res;
   // Report-only rollout (the policy's `mode`): the page goes out as the origin wrote it (no
   // blocking, no banner); the CSP, as Content-Security-Policy-Report-Only, has browsers report what it would block.
@@ -122,16 +122,15 @@ export function rewriteHtml(res: Response, opts: RewriteOptions): Response {
     });
   }
 
-  return transformed(res, headers, rewriter, coding, charset!);
+  // One Response: the Content-Type set above names the label the rewriter reads with (rewriterLabel).
+  const input = await rewriterInput(res.body, coding, charset!, true);
+  return rewriter.transform(new Response(input, { status: res.status, statusText: res.statusText, headers }));
 }
 
-/**
- * `res` through `rewriter`, decoded first. `native`: the body may be piped by the runtime (see
- * `rewriterInput`; true for fetch()'s bodies, which are what the proxy hands rewriteHtml).
- */
-function transformed(res: Response, headers: Headers, rewriter: HTMLRewriter, coding: CodingPlan, charset: CharsetPlan, native = true): Response {
+/** `res` through `rewriter`, decoded first, for any app's body (not read natively: see `rewriterInput`). */
+function transformed(res: Response, headers: Headers, rewriter: HTMLRewriter, coding: CodingPlan, charset: CharsetPlan): Response {
   const label = rewriterLabel(charset);
-  const input = rewriterInput(res.body!, coding, charset, native);
+  const input = decodedLazily(res.body!, coding, charset);
   const out = rewriter.transform(new Response(input, { headers: { "content-type": label ? `text/html; charset=${label}` : "text/html" } }));
   return new Response(out.body, { status: res.status, statusText: res.statusText, headers });
 }
@@ -191,8 +190,7 @@ export function injectBanner(res: Response, opts: Pick<RewriteOptions, "policy" 
       if (tail) end.append(tail, { html: true });
     },
   });
-  // Any app's response: its body may be a stream the runtime cannot pipe (see rewriterInput).
-  return transformed(res, headers, rewriter, coding, charset, false);
+  return transformed(res, headers, rewriter, coding, charset);
 }
 
 function withCspOnly(res: Response, opts: RewriteOptions): Response {

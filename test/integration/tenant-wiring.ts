@@ -32,6 +32,6 @@ export async function serve(policy: CompiledPolicy, url: string, init: RequestIn
     log: (r) => logs.push(r as Record<string, unknown>),
   });
   const banner = !state.consent.explicit && state.consent.source !== "gpc" && policy.banner?.enabled !== false;
-  const out = rewriteHtml(res, { policy, consent: state.consent, banner, lang: "en", returnPath: new URL(url).pathname, report: options.report, secure: state.secure });
+  const out = await rewriteHtml(res, { policy, consent: state.consent, banner, lang: "en", returnPath: new URL(url).pathname, report: options.report, secure: state.secure });
   return { res: out, logs };
 }

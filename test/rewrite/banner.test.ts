@@ -19,7 +19,7 @@ describe("banner", () => {
 
   it("is absent unless asked", async () => {
     const res = htmlResponse(PAGE);
-    expect(rewriteHtml(res, options({ consent: consentOf(...ALL_KEYS), banner: false }))).toBe(res);
+    expect(await rewriteHtml(res, options({ consent: consentOf(...ALL_KEYS), banner: false }))).toBe(res);
     expect(await rewrite(PAGE)).not.toContain(BANNER_ID);
   });
 
@@ -29,7 +29,7 @@ describe("banner", () => {
 
   it("is never added to non-HTML responses", async () => {
     const res = new Response(`{"a":"</body>"}`, { headers: { "content-type": "application/json" } });
-    expect(rewriteHtml(res, options({ banner: true }))).toBe(res);
+    expect(await rewriteHtml(res, options({ banner: true }))).toBe(res);
   });
 
   it("escapes the return path", async () => {

@@ -57,7 +57,7 @@ export function options(over: Partial<RewriteOptions> = {}): RewriteOptions {
  * minimal path that runs under an enforced CSP.
  */
 export async function rewrite(html: string | ReadableStream<Uint8Array>, over: Partial<RewriteOptions> = {}): Promise<string> {
-  return rewriteHtml(htmlResponse(html), options({ cspMode: "off", ...over })).text();
+  return (await rewriteHtml(htmlResponse(html), options({ cspMode: "off", ...over }))).text();
 }
 
 /** A body emitting `text` in pieces of `size` bytes, one per pull. */

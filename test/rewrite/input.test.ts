@@ -45,7 +45,7 @@ describe("byte order marks and charsets, whatever the chunks", () => {
   for (const order of ["le", "be"] as const) {
     for (const first of [1, 2, 3]) {
       it(`a UTF-16${order.toUpperCase()} BOM under a utf-8 label, in a ${first}-byte first chunk: transcoded and rewritten`, async () => {
-        const out = rewriteHtml(htmlResponse(pieces(utf16(DOC, order), first, 1, 7)), options());
+        const out = await rewriteHtml(htmlResponse(pieces(utf16(DOC, order), first, 1, 7)), options());
         const text = await decode(out);
         expect(text.charCodeAt(0)).toBe(0xfeff);
         expect(text).toContain(BLOCKED_SRC);
@@ -57,7 +57,7 @@ describe("byte order marks and charsets, whatever the chunks", () => {
 
   it("a UTF-8 BOM in 1-byte chunks passes as it is (the rewriter reads UTF-8, the BOM kept)", async () => {
     const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...utf8(DOC)]);
-    const out = new Uint8Array(await rewriteHtml(htmlResponse(pieces(bytes, 1)), options()).arrayBuffer());
+    const out = new Uint8Array(await (await rewriteHtml(htmlResponse(pieces(bytes, 1)), options())).arrayBuffer());
     expect([...out.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = new TextDecoder().decode(out);
     expect(text).toContain(BLOCKED_SRC);
@@ -65,7 +65,7 @@ describe("byte order marks and charsets, whatever the chunks", () => {
   });
 
   it("a body of just a UTF-16 BOM gives a page of just a UTF-8 BOM", async () => {
-    const out = rewriteHtml(htmlResponse(pieces(new Uint8Array([0xff, 0xfe]), 1)), options());
+    const out = await rewriteHtml(htmlResponse(pieces(new Uint8Array([0xff, 0xfe]), 1)), options());
     expect([...new Uint8Array(await out.arrayBuffer())]).toEqual([0xef, 0xbb, 0xbf]);
   });
 
@@ -74,7 +74,7 @@ describe("byte order marks and charsets, whatever the chunks", () => {
     const head = `<!doctype html><html><head><title>${"t".repeat(200)}</title>`;
     const rest = `<meta charset="iso-2022-jp"></head><body><scr\x1b(Bipt src="https://www.googletagmanager.com/gtag/js"></scr\x1b(Bipt><p>x</p></body></html>`;
     const bytes = utf8(head + rest);
-    const out = rewriteHtml(new Response(pieces(bytes, head.length, 16), { headers: { "content-type": "text/html" } }), options());
+    const out = await rewriteHtml(new Response(pieces(bytes, head.length, 16), { headers: { "content-type": "text/html" } }), options());
     const text = await decode(out);
     expect(text.charCodeAt(0)).toBe(0xfeff);
     expect(text).toContain(`<script src="https://www.googletagmanager.com/gtag/js" type="text/plain" ${BLOCKED_SRC}>`);
@@ -83,7 +83,7 @@ describe("byte order marks and charsets, whatever the chunks", () => {
   it("without a label or meta, ESC bytes in the first 1024 bytes (even after the first chunk) get a UTF-8 BOM, so no detector picks ISO-2022-JP", async () => {
     const head = `<!doctype html><html><head><title>${"t".repeat(100)}</title>`;
     const bytes = utf8(`${head}\x1b(B</head><body>${TRACKER}</body></html>`);
-    const out = rewriteHtml(new Response(pieces(bytes, head.length, 5), { headers: { "content-type": "text/html" } }), options());
+    const out = await rewriteHtml(new Response(pieces(bytes, head.length, 5), { headers: { "content-type": "text/html" } }), options());
     const text = await decode(out);
     expect(text.charCodeAt(0)).toBe(0xfeff);
     expect(text).toContain(BLOCKED_SRC);
@@ -92,7 +92,7 @@ describe("byte order marks and charsets, whatever the chunks", () => {
   it("a gzip body (encodeBody manual) in 1-byte chunks is still seen as gzip, decoded and rewritten", async () => {
     const gz = new Uint8Array(await new Response(new Response(DOC).body!.pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
     const res = new Response(pieces(gz, 1), { headers: { "content-type": "text/html", "content-encoding": "gzip" }, encodeBody: "manual" });
-    const text = await rewriteHtml(res, options()).text();
+    const text = await (await rewriteHtml(res, options())).text();
     expect(text).toContain(BLOCKED_SRC);
     expect(text).toContain(BLOCKED_INLINE);
   });
@@ -100,7 +100,7 @@ describe("byte order marks and charsets, whatever the chunks", () => {
   it("a deflate body in 1-byte chunks: the zlib header is read whole", async () => {
     const z = new Uint8Array(await new Response(new Response(DOC).body!.pipeThrough(new CompressionStream("deflate"))).arrayBuffer());
     const res = new Response(pieces(z, 1), { headers: { "content-type": "text/html", "content-encoding": "deflate" }, encodeBody: "manual" });
-    const out = rewriteHtml(res, options());
+    const out = await rewriteHtml(res, options());
     expect(out.headers.get("content-encoding")).toBeNull();
     expect(await out.text()).toContain(BLOCKED_SRC);
   });
@@ -109,8 +109,8 @@ describe("byte order marks and charsets, whatever the chunks", () => {
 describe("bodies that end early or fail", () => {
   it("an empty body: an empty page, or only the banner when it is due", async () => {
     const empty = () => new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-    expect(await rewriteHtml(htmlResponse(empty()), options()).text()).toBe("");
-    expect(await rewriteHtml(htmlResponse(empty()), options({ banner: true })).text()).toMatch(/^<div id="consent-edge-banner"/);
+    expect(await (await rewriteHtml(htmlResponse(empty()), options())).text()).toBe("");
+    expect(await (await rewriteHtml(htmlResponse(empty()), options({ banner: true }))).text()).toMatch(/^<div id="consent-edge-banner"/);
     // Empty chunks first, then nothing.
     const blanks = new ReadableStream<Uint8Array>({
       start(c) {
@@ -119,16 +119,16 @@ describe("bodies that end early or fail", () => {
         c.close();
       },
     });
-    expect(await rewriteHtml(htmlResponse(blanks), options()).text()).toBe("");
+    expect(await (await rewriteHtml(htmlResponse(blanks), options())).text()).toBe("");
   });
 
   it("a body shorter than the bytes looked at (2 bytes) is rewritten whole", async () => {
-    expect(await rewriteHtml(htmlResponse(pieces(utf8("<p"), 1)), options()).text()).toBe("<p");
+    expect(await (await rewriteHtml(htmlResponse(pieces(utf8("<p"), 1)), options())).text()).toBe("<p");
   });
 
   it("an origin body that fails before its first byte: the page fails, nothing is completed", async () => {
     const body = new ReadableStream<Uint8Array>({ pull: (c) => c.error(new Error("origin reset")) });
-    await expect(rewriteHtml(htmlResponse(body), options()).text()).rejects.toThrow();
+    await expect((await rewriteHtml(htmlResponse(body), options())).text()).rejects.toThrow();
   });
 
   it("an origin body that fails after its first bytes: the page is cut, never completed, and what came was rewritten", async () => {
@@ -142,7 +142,7 @@ describe("bodies that end early or fail", () => {
       },
       { highWaterMark: 0 },
     );
-    const reader = rewriteHtml(htmlResponse(body), options({ banner: true })).body!.getReader();
+    const reader = (await rewriteHtml(htmlResponse(body), options({ banner: true }))).body!.getReader();
     let text = "";
     const decoder = new TextDecoder();
     await expect(
@@ -167,7 +167,7 @@ describe("bodies that end early or fail", () => {
       },
       { highWaterMark: 0 },
     );
-    const reader = rewriteHtml(htmlResponse(body), options()).body!.getReader();
+    const reader = (await rewriteHtml(htmlResponse(body), options())).body!.getReader();
     await reader.read();
     await reader.cancel("gone");
     for (let i = 0; i < 50 && cancelled === undefined; i++) await new Promise((r) => setTimeout(r, 10));
@@ -183,4 +183,24 @@ describe("bodies the runtime cannot pipe", () => {
     const out = injectBanner(htmlResponse(readable), { policy: POLICY, lang: "en", returnPath: "/" });
     expect(await out.text()).toMatch(/<p>x<\/p><\/body><\/html><div id="consent-edge-banner"/);
   });
+
+  // rewriteHtml reads the body through a tee(), not a pipe: the bodies workerd could not pipe
+  // (an IdentityTransformStream's, another rewriter's output, a tee branch) are read as well.
+  for (const [name, make] of [
+    ["an IdentityTransformStream's", () => {
+      const { readable, writable } = new IdentityTransformStream();
+      const writer = writable.getWriter();
+      void writer.write(utf8(DOC)).then(() => writer.close());
+      return readable;
+    }],
+    ["another HTMLRewriter's output", () => new HTMLRewriter().on("p", { element() {} }).transform(new Response(DOC)).body!],
+    ["a tee branch", () => new Response(DOC).body!.tee()[0]],
+  ] as const) {
+    it(`rewriteHtml reads ${name} body, blocks, and ends`, async () => {
+      const text = await (await rewriteHtml(htmlResponse(make()), options())).text();
+      expect(text).toContain(BLOCKED_SRC);
+      expect(text).toContain(BLOCKED_INLINE);
+      expect(text).toContain("<p>x</p></body></html>");
+    });
+  }
 });

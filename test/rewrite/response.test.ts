@@ -10,20 +10,20 @@ async function gzip(text: string, format: "gzip" | "deflate" = "gzip"): Promise<
 
 describe("what is not rewritten", () => {
   for (const type of ["application/json", "text/css", "text/javascript", "text/plain", "image/png", "application/pdf", "text/csv; charset=utf-8"]) {
-    it(`returns a ${type} response as the same object`, () => {
+    it(`returns a ${type} response as the same object`, async () => {
       const res = new Response(PAGE, { headers: { "content-type": type } });
-      expect(rewriteHtml(res, options({ banner: true }))).toBe(res);
+      expect(await rewriteHtml(res, options({ banner: true }))).toBe(res);
     });
   }
 
-  it("returns a body-less HTML response (HEAD, 304) as it is", () => {
+  it("returns a body-less HTML response (HEAD, 304) as it is", async () => {
     const res = new Response(null, { status: 304, headers: { "content-type": "text/html" } });
-    expect(rewriteHtml(res, options({ banner: true }))).toBe(res);
+    expect(await rewriteHtml(res, options({ banner: true }))).toBe(res);
   });
 
   it("returns a fully consented page without a banner untouched, byte for byte", async () => {
     const res = htmlResponse(PAGE);
-    const out = rewriteHtml(res, options({ consent: consentOf(...ALL_KEYS) }));
+    const out = await rewriteHtml(res, options({ consent: consentOf(...ALL_KEYS) }));
     expect(out).toBe(res);
     expect(await out.text()).toBe(PAGE);
   });
@@ -31,7 +31,7 @@ describe("what is not rewritten", () => {
   it("rewrites HTML whatever the media type's case and parameters, and XHTML", async () => {
     for (const type of ["TEXT/HTML; charset=UTF-8", "application/xhtml+xml"]) {
       const res = new Response(PAGE, { headers: { "content-type": type } });
-      expect(await rewriteHtml(res, options()).text()).toContain(`data-consent-blocked="ga"`);
+      expect(await (await rewriteHtml(res, options())).text()).toContain(`data-consent-blocked="ga"`);
     }
   });
 });
@@ -41,7 +41,7 @@ describe("response metadata", () => {
     const headers = new Headers({ "content-type": "text/html", "content-length": String(PAGE.length), "x-a": "1" });
     headers.append("set-cookie", "sessionid=1; Path=/");
     headers.append("set-cookie", "csrftoken=2; Path=/");
-    const out = rewriteHtml(new Response(PAGE, { status: 404, statusText: "Not Found", headers }), options());
+    const out = await rewriteHtml(new Response(PAGE, { status: 404, statusText: "Not Found", headers }), options());
     expect(out.status).toBe(404);
     expect(out.headers.get("x-a")).toBe("1");
     expect(out.headers.getSetCookie()).toEqual(["sessionid=1; Path=/", "csrftoken=2; Path=/"]);
@@ -56,7 +56,7 @@ describe("encoded bodies", () => {
       headers: { "content-type": "text/html", "content-encoding": "gzip" },
       encodeBody: "manual",
     });
-    const out = rewriteHtml(res, options());
+    const out = await rewriteHtml(res, options());
     expect(out.headers.get("content-encoding")).toBe("gzip");
     const text = await out.text();
     expect(text).toContain(`<script async src="https://www.googletagmanager.com/gtag/js?id=G-1" type="text/plain" data-consent-blocked="ga">`);
@@ -74,7 +74,7 @@ describe("encoded bodies", () => {
       },
     });
     const res = new Response(body, { headers: { "content-type": "text/html", "content-encoding": "gzip" }, encodeBody: "manual" });
-    expect(await rewriteHtml(res, options()).text()).toContain(`data-consent-blocked="ga"`);
+    expect(await (await rewriteHtml(res, options())).text()).toContain(`data-consent-blocked="ga"`);
   });
 
   it("rewrites a deflate (zlib) body still compressed", async () => {
@@ -82,13 +82,13 @@ describe("encoded bodies", () => {
       headers: { "content-type": "text/html", "content-encoding": "deflate" },
       encodeBody: "manual",
     });
-    expect(await rewriteHtml(res, options()).text()).toContain(`data-consent-blocked="ga"`);
+    expect(await (await rewriteHtml(res, options())).text()).toContain(`data-consent-blocked="ga"`);
   });
 
   it("rewrites a body fetch() already decoded that still carries Content-Encoding: gzip or br", async () => {
     for (const encoding of ["gzip", "br"]) {
       const res = htmlResponse(PAGE, { "content-encoding": encoding });
-      const out = rewriteHtml(res, options());
+      const out = await rewriteHtml(res, options());
       expect(out.headers.get("content-encoding")).toBe(encoding);
       expect(await out.text()).toContain(`data-consent-blocked="ga"`);
     }
@@ -98,7 +98,7 @@ describe("encoded bodies", () => {
     for (const encoding of ["zstd", "compress", "gzip, br", "x-bogus"]) {
       const headers = new Headers({ "content-type": "text/html", "content-encoding": encoding });
       headers.append("set-cookie", "sessionid=1; Path=/");
-      const out = rewriteHtml(new Response(PAGE, { headers, encodeBody: "manual" }), options());
+      const out = await rewriteHtml(new Response(PAGE, { headers, encodeBody: "manual" }), options());
       expect(out.status, encoding).toBe(502);
       expect(out.headers.get("content-encoding")).toBeNull();
       expect(out.headers.getSetCookie()).toEqual(["sessionid=1; Path=/"]);
@@ -130,7 +130,7 @@ describe("streaming a large page", () => {
       },
     }, { highWaterMark: 0 });
 
-    const reader = rewriteHtml(htmlResponse(body), options()).body!.getReader();
+    const reader = (await rewriteHtml(htmlResponse(body), options())).body!.getReader();
     const first = await reader.read();
     expect(first.done).toBe(false);
     const pulledAtFirstChunk = pulled;
@@ -153,8 +153,8 @@ describe("streaming a large page", () => {
 });
 
 describe("Content-Security-Policy", () => {
-  it("is enforced by default, whenever some service is not consented to", () => {
-    const csp = rewriteHtml(htmlResponse(PAGE), options()).headers.get("content-security-policy")!;
+  it("is enforced by default, whenever some service is not consented to", async () => {
+    const csp = (await rewriteHtml(htmlResponse(PAGE), options())).headers.get("content-security-policy")!;
     expect(csp).toContain("script-src 'self' 'unsafe-inline' 'unsafe-eval' cdn.example.net *.cdn.example.net");
     expect(csp).not.toContain("googletagmanager.com");
     expect(csp).toMatch(/img-src 'self' data: blob:/);
@@ -166,46 +166,46 @@ describe("Content-Security-Policy", () => {
     expect(csp).not.toContain("report-");
   });
 
-  it("is sent as Report-Only in report-only mode, and only on responses sampled for reports", () => {
+  it("is sent as Report-Only in report-only mode, and only on responses sampled for reports", async () => {
     const policy = { ...POLICY, csp: "report-only" as const };
-    const quiet = rewriteHtml(htmlResponse(PAGE), options({ policy }));
+    const quiet = await rewriteHtml(htmlResponse(PAGE), options({ policy }));
     expect(quiet.headers.get("content-security-policy")).toBeNull();
     expect(quiet.headers.get("content-security-policy-report-only")).toBeNull();
-    const sampled = rewriteHtml(htmlResponse(PAGE), options({ policy, report: true }));
+    const sampled = await rewriteHtml(htmlResponse(PAGE), options({ policy, report: true }));
     expect(sampled.headers.get("content-security-policy")).toBeNull();
     expect(sampled.headers.get("content-security-policy-report-only")).toContain("report-uri /.consent-edge/csp-report");
   });
 
-  it("is not sent when the mode is off, by policy or by override", () => {
-    expect(rewriteHtml(htmlResponse(PAGE), options({ policy: { ...POLICY, csp: "off" } })).headers.get("content-security-policy")).toBeNull();
-    expect(rewriteHtml(htmlResponse(PAGE), options({ cspMode: "off" })).headers.get("content-security-policy")).toBeNull();
+  it("is not sent when the mode is off, by policy or by override", async () => {
+    expect((await rewriteHtml(htmlResponse(PAGE), options({ policy: { ...POLICY, csp: "off" } }))).headers.get("content-security-policy")).toBeNull();
+    expect((await rewriteHtml(htmlResponse(PAGE), options({ cspMode: "off" }))).headers.get("content-security-policy")).toBeNull();
   });
 
-  it("asks for reports through report-uri, and report-to with Reporting-Endpoints over https", () => {
-    const plain = rewriteHtml(htmlResponse(PAGE), options({ report: true })).headers;
+  it("asks for reports through report-uri, and report-to with Reporting-Endpoints over https", async () => {
+    const plain = (await rewriteHtml(htmlResponse(PAGE), options({ report: true }))).headers;
     expect(plain.get("content-security-policy")).toMatch(/; report-uri \/\.consent-edge\/csp-report$/);
     expect(plain.get("reporting-endpoints")).toBeNull();
-    const secure = rewriteHtml(htmlResponse(PAGE), options({ report: true, secure: true })).headers;
+    const secure = (await rewriteHtml(htmlResponse(PAGE), options({ report: true, secure: true }))).headers;
     expect(secure.get("content-security-policy")).toMatch(/; report-uri \/\.consent-edge\/csp-report; report-to consent-edge$/);
     expect(secure.get("reporting-endpoints")).toBe(`consent-edge="/.consent-edge/csp-report"`);
   });
 
-  it("lists consented hosts and not refused ones", () => {
-    const csp = rewriteHtml(htmlResponse(PAGE), options({ consent: consentOf("ga") })).headers.get("content-security-policy")!;
+  it("lists consented hosts and not refused ones", async () => {
+    const csp = (await rewriteHtml(htmlResponse(PAGE), options({ consent: consentOf("ga") }))).headers.get("content-security-policy")!;
     expect(csp).toContain("googletagmanager.com *.googletagmanager.com");
     expect(csp).toContain("google-analytics.com *.google-analytics.com");
     expect(csp).not.toContain("stats.example.org");
     expect(csp).not.toContain("aticdn.net");
   });
 
-  it("is absent with full consent (the page passes untouched)", () => {
+  it("is absent with full consent (the page passes untouched)", async () => {
     const res = htmlResponse(PAGE);
-    expect(rewriteHtml(res, options({ consent: consentOf(...ALL_KEYS) }))).toBe(res);
+    expect(await rewriteHtml(res, options({ consent: consentOf(...ALL_KEYS) }))).toBe(res);
   });
 
-  it("adds a second policy next to the origin's own, which browsers enforce together", () => {
+  it("adds a second policy next to the origin's own, which browsers enforce together", async () => {
     const res = htmlResponse(PAGE, { "content-security-policy": "default-src 'self'" });
-    const csp = rewriteHtml(res, options()).headers.get("content-security-policy")!;
+    const csp = (await rewriteHtml(res, options())).headers.get("content-security-policy")!;
     expect(csp.startsWith("default-src 'self', default-src 'self' cdn.example.net")).toBe(true);
   });
 });
