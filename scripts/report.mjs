@@ -34,11 +34,16 @@ function fail(message, code) {
   process.exit(code);
 }
 
+/** Options that take a value: `--record -AbC…` reads the next argument as the value, even with a leading dash (a record id may start with one). */
+const VALUED = new Set(["--persist-to", "--tenant", "--days", "--limit", "--record"]);
+
 function readOptions(argv) {
+  const args = [];
+  for (let i = 0; i < argv.length; i++) args.push(VALUED.has(argv[i]) && i + 1 < argv.length ? `${argv[i]}=${argv[++i]}` : argv[i]);
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args,
       options: {
         remote: { type: "boolean", default: false },
         "persist-to": { type: "string" },

@@ -133,6 +133,9 @@ describe("npm run report", () => {
   it("says clearly when the record, the database or its tables are missing", async () => {
     const none = await report(["--persist-to", dir, "--record", "A".repeat(22)]);
     expect([none.status, none.stderr]).toEqual([1, expect.stringMatching(/no record A{22}/)]);
+    // A record id may start with "-" (about 1 in 64): read as the value, not as an option.
+    const dash = await report(["--persist-to", dir, "--record", `-${"A".repeat(21)}`]);
+    expect([dash.status, dash.stderr]).toEqual([1, expect.stringMatching(/no record -A{21}/)]);
     const missing = await report(["--persist-to", path.join(dir, "nowhere")]);
     expect([missing.status, missing.stderr]).toEqual([2, expect.stringMatching(/no local D1 database .*npm start/)]);
     const empty = mkdtempSync(path.join(tmpdir(), "consent-edge-empty-"));
