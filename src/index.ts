@@ -18,8 +18,7 @@ import { forwardToOrigin } from "./proxy/forward";
 import { errorPage } from "./proxy/pages";
 import { resolveTenant, stateFor } from "./request-state";
 import { isConsentDependentDocument, withoutReuse } from "./proxy/cache";
-import { rewriteHtml } from "./rewrite";
-import { denialFor, preparePolicy } from "./rewrite/match";
+import { leavesAlone, rewriteHtml } from "./rewrite";
 import { BANNER_CSS_PATH, bannerStylesheet } from "./rewrite/banner";
 import { classifyContentType } from "./rewrite/document";
 import { scheduled } from "./scheduled";
@@ -74,8 +73,8 @@ app.all("*", async function proxy(c) {
     log: logRecord,
     onOriginSetCookies: seeOriginSetCookies,
     onStrip: tallyStrip,
-    // rewriteHtml leaves every page alone when nothing is denied and no banner is due (full consent).
-    documentsAsTheyCome: !banner && denialFor(preparePolicy(policy), consent).empty,
+    // Full consent: rewriteHtml gives every page back as it came.
+    documentsAsTheyCome: leavesAlone(policy, consent, banner),
   });
   const type = classifyContentType(res.headers.get("content-type"));
   // Not a document and nothing to normalise (JSON, images, scripts…): as it came, before any per-page work.

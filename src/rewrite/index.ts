@@ -62,6 +62,11 @@ export function isHtmlContentType(contentType: string | null): boolean {
 
 const DEFAULT_PAGE = "https://same-origin.invalid/";
 
+/** Nothing denied and no banner due (full consent): rewriteHtml gives every response back as it came. */
+export function leavesAlone(policy: CompiledPolicy, consent: Consent, banner: boolean): boolean {
+  return !banner && denialFor(preparePolicy(policy), consent).empty;
+}
+
 export async function rewriteHtml(res: Response, opts: RewriteOptions): Promise<Response> {
   if (!res.body) return res;
   // Report-only rollout (the policy's `mode`): the page goes out as the origin wrote it (no
@@ -70,9 +75,9 @@ export async function rewriteHtml(res: Response, opts: RewriteOptions): Promise<
   const type = classifyContentType(res.headers.get("content-type"));
   // Not a document, and nothing to normalise (JSON, images, scripts…): passes as it is, before any per-consent work.
   if (type.kind === "other" && !type.normalised) return res;
+  if (leavesAlone(opts.policy, opts.consent, opts.banner)) return res;
   const prepared = preparePolicy(opts.policy);
   const denial = denialFor(prepared, opts.consent);
-  if (denial.empty && !opts.banner) return res;
   if (type.kind === "other") {
     if (!type.normalised) return res;
     const headers = new Headers(res.headers);
