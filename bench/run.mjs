@@ -5,7 +5,16 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkFullConsent, checkNecessaryOnlyUntouched, checkNoChoice, checkRefused, checkUntouched } from "./lib/checks.mjs";
+import {
+  checkCacheableUntouched,
+  checkFloorSameBytes,
+  checkFullConsent,
+  checkFullConsentNoStore,
+  checkNecessaryOnlyUntouched,
+  checkNoChoice,
+  checkRefused,
+  checkUntouched,
+} from "./lib/checks.mjs";
 import { benchAllocation } from "./lib/alloc.mjs";
 import { benchDecision } from "./lib/decision.mjs";
 import { request, runLoad } from "./lib/load.mjs";
@@ -45,9 +54,9 @@ if (Number(process.versions.node.split(".")[0]) < 22) {
 }
 // Bound the whole run, whatever hangs.
 setTimeout(() => {
-  console.error("bench: exceeded 20 minutes; aborting");
+  console.error("bench: exceeded 30 minutes; aborting");
   process.exit(2);
-}, 20 * 60_000).unref();
+}, 30 * 60_000).unref();
 
 const broken = []; // reasons the harness or a correctness check failed
 const log = (...a) => console.error("bench:", ...a);
@@ -91,8 +100,32 @@ async function consentCookies(port, action) {
 }
 
 /**
+ * The floor workers (bench/floor-*.mjs), served by the same workerd as extra services: each does
+ * only the unavoidable part of some case, with no consent-edge code, so that what any worker must
+ * pay for that part on this runtime and machine is measured in every run, beside the case.
+ */
+const FLOOR_WORKERS = [
+  { name: "floor-cookies", file: path.join(BENCH, "floor-cookies.mjs"), portKey: "floorCookies" },
+  { name: "floor-rewriter", file: path.join(BENCH, "floor-rewriter.mjs"), portKey: "floorRewriter" },
+  { name: "floor-private", file: path.join(BENCH, "floor-private.mjs"), portKey: "floorPrivate" },
+];
+
+/** The Cookie header floor-cookies must cut down: the necessary pair, a consent record, statistics cookies. */
+const PROBE_REQUEST_COOKIES = `${NECESSARY_REQUEST_COOKIES}; _ga=GA1.1.1234567890.1700000000; consent_edge=v1.probe; cookies_preferences=%7B%7D; _pk_id.1.abcd=0123`;
+
+/** (F)'s request side: the origin receives only the necessary names, in order. */
+async function probeFloorCookies(port) {
+  const res = await request({ port, path: PATHS.echoCookie, headers: { host: HOST, cookie: PROBE_REQUEST_COOKIES }, keepBody: true });
+  if (res.status !== 200) return `cookie probe: HTTP ${res.status || res.error?.message}`;
+  const got = JSON.parse(res.body.toString("utf8")).cookie;
+  const want = `${NECESSARY_REQUEST_COOKIES}; cookies_preferences=%7B%7D`;
+  if (got !== want) return `cookie probe: the origin received "${got}", expected "${want}"`;
+}
+
+/**
  * Every case, and for those compared, their baseline (a pass-through on the same page) and the
- * issue's throughput target; every compared case also has the p99 target (P99_TARGET).
+ * issue's throughput target; every compared case also has the p99 target (P99_TARGET). Floor
+ * cases (`floorOf`: the cases they are the floor of) have no target: they are reference rows.
  */
 function defineCases(ports, consent) {
   const pages = benchPages();
@@ -103,6 +136,7 @@ function defineCases(ports, consent) {
   const edge = (label, path, headers, check, base, target, row) => ({ label, port: ports.edge, path, headers, check, base, target, row });
   // The same worker with MARKUP_MODE=csp-only: the enforced CSP does the blocking, pages pass unparsed.
   const unparsed = (label, path, headers, check, base, target, row) => ({ ...edge(`${label}, markup csp-only`, path, headers, check, base, target, `${row}, markup csp-only`), port: ports.edgeUnparsed });
+  const floor = (port, floorOf, label, path, headers, check, base, row) => ({ label: `floor for (${floorOf.join(", ")}): ${label}`, port, path, headers, check, base, floorOf, row });
   return {
     a: { label: "origin alone, 10 KB page", port: ports.origin, path: PATHS.page, headers: base, check: (r) => checkUntouched(r, pages.page) },
     b: pass("pass-through, 10 KB page (20 images, 30 links)", PATHS.page, pages.page),
@@ -119,6 +153,18 @@ function defineCases(ports, consent) {
     R: unparsed("visitor refused, 10 KB page", PATHS.page, refused, checkRefused, "b", 0.93, "HTML page, visitor refused (20 images, 30 links)"),
     N: unparsed("visitor refused, 40 KB page (300 images, 300 links)", PATHS.many, refused, checkRefused, "M", 0.93, "page of hundreds of elements, visitor refused"),
     E: unparsed("no choice yet, 100 KB page (gtag, Matomo)", PATHS.tracked, base, checkNoChoice, "B", 0.8, "100 KB page, no choice yet"),
+    // The cacheable page: the same 10 KB and 8 lines with `public, max-age=300` and an ETag, which
+    // full consent must still send `private, no-store` (one copy of the origin's response).
+    K: { ...pass("pass-through, cacheable 10 KB page (public, max-age=300, ETag)", PATHS.cacheable, pages.page), check: (r) => checkCacheableUntouched(r, pages.page) },
+    D: edge("full consent, cacheable 10 KB page", PATHS.cacheable, full, (r) => checkFullConsentNoStore(r, pages.page), "K", 0.97, "HTML page, full consent, cacheable (sent private, no-store)"),
+    // Floors: minimal hand-written workers in the same workerd (bench/floor-*.mjs), no consent-edge code.
+    F: {
+      ...floor(ports.floorCookies, ["f"], "JSON API, the Cookie header cut to 4 names, one Response copy, Set-Cookie re-appended", PATHS.api, base, (r) => checkNecessaryOnlyUntouched(r, pages.api), "A", "cookies stripped on the wire, nothing else"),
+      probe: () => probeFloorCookies(ports.floorCookies),
+    },
+    P: floor(ports.floorRewriter, ["c", "r"], "10 KB page through an HTMLRewriter matching scripts, no-op handler", PATHS.page, base, (r) => checkFloorSameBytes(r, pages.page), "b", "10 KB page parsed by an empty HTMLRewriter"),
+    Q: floor(ports.floorRewriter, ["e"], "100 KB page through an HTMLRewriter matching scripts, no-op handler", PATHS.tracked, base, (r) => checkFloorSameBytes(r, pages.tracked), "B", "100 KB page parsed by an empty HTMLRewriter"),
+    H: floor(ports.floorPrivate, ["D"], "cacheable 10 KB page, one Response copy made private, no-store", PATHS.cacheable, base, (r) => checkFloorSameBytes(r, pages.page) ?? (/\bno-store\b/.test(r.headers["cache-control"] ?? "") && r.headers.etag === undefined ? undefined : `not made no-store (Cache-Control "${r.headers["cache-control"]}", ETag ${r.headers.etag})`), "K", "cacheable page made private, no-store, nothing else"),
   };
 }
 
@@ -126,7 +172,13 @@ function defineCases(ports, consent) {
 const P99_TARGET = 1.5;
 
 // Baselines run between the cases they are compared with, so drift hits both.
-const ROUND_ORDER = ["a", "b", "c", "b", "C", "b", "d", "b", "r", "b", "R", "b", "M", "m", "M", "N", "M", "B", "e", "B", "E", "B", "A", "f", "A"];
+const ROUND_ORDER = [
+  ...["a", "b", "c", "b", "C", "b", "d", "b", "r", "b", "P", "b", "R", "b"],
+  ...["K", "D", "K", "H", "K"],
+  ...["M", "m", "M", "N", "M"],
+  ...["B", "e", "B", "Q", "B", "E", "B"],
+  ...["A", "f", "A", "F", "A"],
+];
 
 /** The accept and refuse cookies, from the worker's own form. */
 async function benchConsent(ports) {
@@ -153,7 +205,7 @@ async function benchThroughput(ports, workerdPid, consent) {
   const ok = {};
   for (const [id, c] of Object.entries(cases)) {
     const res = await request({ port: c.port, path: c.path, headers: c.headers, keepBody: true });
-    const bad = c.check(res);
+    const bad = c.check(res) ?? (await c.probe?.());
     ok[id] = !bad;
     if (bad) broken.push(`case (${id}) ${c.label}: ${bad}`);
   }
@@ -224,6 +276,7 @@ async function benchThroughput(ports, workerdPid, consent) {
       base: c.base,
       row: c.row,
       target: c.target,
+      floorOf: c.floorOf,
       rps: median(per.rps),
       extraUs: median(per.extraUs),
       extraCpuUs: median(per.extraCpuUs),
@@ -244,15 +297,35 @@ function targetRows(r) {
   const rows = [];
   const add = (target, measured, met, note = "") =>
     rows.push({ target, measured, status: met === undefined ? "n/a" : met ? "met" : "missed", note });
-  for (const [id, x] of Object.entries(r.throughput?.ratios ?? {})) {
+  const ratios = r.throughput?.ratios ?? {};
+  const signed = (v) => `${v >= 0 ? "+" : ""}${fmt(v, 0)} µs`;
+  const extraOf = (x) =>
+    (Number.isFinite(x.extraUs) ? `${signed(x.extraUs)} per request (1/throughput)` : "") +
+    (Number.isFinite(x.extraCpuUs) ? `; ${signed(x.extraCpuUs)} workerd CPU per request` : "");
+  const floors = Object.entries(ratios).filter(([, x]) => x.floorOf);
+  const shown = new Set();
+  // A floor: a reference row, no target of its own; the targets of the cases it is the floor of in its note.
+  const addFloor = (id, x) => {
+    shown.add(id);
+    const of = x.floorOf.map((c) => (ratios[c] ? `(${caseName(c)}) ${fmt(ratios[c].rps, 3)} against ≥ ${ratios[c].target}` : `(${caseName(c)}) target ≥ ${defaultTarget(c)}, not run`));
+    rows.push({
+      target: `floor for ${x.floorOf.map((c) => `(${caseName(c)})`).join(", ")}, reference row (no target): ${x.row}: throughput (${caseName(id)}) / (${caseName(x.base)})`,
+      measured: fmt(x.rps, 3),
+      status: "reference",
+      note: `${extraOf(x)}; p99 ${fmt(x.p99, 2)}×; ${of.join("; ")}`,
+    });
+  };
+  for (const [id, x] of Object.entries(ratios)) {
+    if (x.floorOf) continue;
     const vs = `(${caseName(id)}) / (${caseName(x.base)})`;
-    const signed = (v) => `${v >= 0 ? "+" : ""}${fmt(v, 0)} µs`;
-    const extra =
-      (Number.isFinite(x.extraUs) ? `${signed(x.extraUs)} per request (1/throughput)` : "") +
-      (Number.isFinite(x.extraCpuUs) ? `; ${signed(x.extraCpuUs)} workerd CPU per request` : "");
-    add(`${x.row}: throughput ${vs} ≥ ${x.target}`, fmt(x.rps, 3), Number.isFinite(x.rps) ? x.rps >= x.target : undefined, extra);
+    const mine = floors.filter(([, f]) => f.floorOf.includes(id));
+    const floorNote = mine.map(([fid, f]) => `; floor (${caseName(fid)}) ${fmt(f.rps, 3)}, ${signed(f.extraCpuUs)} workerd CPU`).join("");
+    add(`${x.row}: throughput ${vs} ≥ ${x.target}`, fmt(x.rps, 3), Number.isFinite(x.rps) ? x.rps >= x.target : undefined, extraOf(x) + floorNote);
     add(`${x.row}: p99 ${vs} ≤ ${P99_TARGET}×`, `${fmt(x.p99, 2)}×`, Number.isFinite(x.p99) ? x.p99 <= P99_TARGET : undefined, `${fmt(x.p99Ms)} ms vs ${fmt(x.baseP99Ms)} ms`);
+    for (const [fid, f] of mine) if (!shown.has(fid)) addFloor(fid, f);
   }
+  // Floors whose cases were not run (BENCH_CASES).
+  for (const [fid, f] of floors) if (!shown.has(fid)) addFloor(fid, f);
   const dec = r.decision;
   for (const [size, limit] of [[5, 2], [50, 20]]) {
     const us = dec?.results?.[size]?.us;
@@ -271,8 +344,11 @@ function targetRows(r) {
   return rows;
 }
 
-/** Display names of the baselines: b, b′ (100 KB page), b″ (JSON), b‴ (many elements); c*, r*, m*, e*: markup csp-only. */
-const caseName = (id) => ({ B: "b′", A: "b″", M: "b‴", C: "c*", R: "r*", N: "m*", E: "e*" })[id] ?? id;
+/** Display names of the baselines: b, b′ (100 KB page), b″ (JSON), b‴ (many elements), bᶜ (cacheable page); c*, r*, m*, e*: markup csp-only. */
+const caseName = (id) => ({ B: "b′", A: "b″", M: "b‴", K: "bᶜ", C: "c*", R: "r*", N: "m*", E: "e*" })[id] ?? id;
+
+/** The throughput target of a case (for a floor's note when that case was not run). */
+const defaultTarget = (id) => defineCases({}, { accept: "", refuse: "" })[id]?.target;
 
 function renderMarkdown(r, rows) {
   const lines = [
@@ -346,6 +422,7 @@ async function main() {
   if (needWorker && !report.bundle.error) {
     const origin = await procs.startOriginProcess(path.join(BENCH, "origin.mjs"));
     const ports = { origin: origin.port, passthrough: await procs.freePort(), edge: await procs.freePort(), edgeUnparsed: await procs.freePort() };
+    for (const w of FLOOR_WORKERS) ports[w.portKey] = await procs.freePort();
     const config = procs.writeWorkerdConfig({
       dir: WORK,
       passthroughFile: path.join(BENCH, "passthrough.mjs"),
@@ -353,11 +430,12 @@ async function main() {
       mainModule: report.bundle.main,
       ports,
       origin: `http://127.0.0.1:${origin.port}`,
+      extraWorkers: FLOOR_WORKERS.map((w) => ({ name: w.name, file: w.file, port: ports[w.portKey] })),
       ...procs.readWranglerConfig(ROOT),
     });
     const workerdLog = path.join(WORK, "workerd.log");
-    const workerd = await procs.startWorkerd(config, [ports.passthrough, ports.edge, ports.edgeUnparsed], workerdLog);
-    log(`origin :${ports.origin}, workerd pid ${workerd.pid} pass-through :${ports.passthrough}, consent-edge :${ports.edge}`);
+    const workerd = await procs.startWorkerd(config, [ports.passthrough, ports.edge, ports.edgeUnparsed, ...FLOOR_WORKERS.map((w) => ports[w.portKey])], workerdLog);
+    log(`origin :${ports.origin}, workerd pid ${workerd.pid} pass-through :${ports.passthrough}, consent-edge :${ports.edge}, floors ${FLOOR_WORKERS.map((w) => `${w.name} :${ports[w.portKey]}`).join(", ")}`);
 
     // Streaming first, on a fresh runtime: after the load runs workerd holds hundreds of MB of freed
     // heap that a buffering worker could reuse without the resident size growing.

@@ -1,6 +1,6 @@
 // Correctness checks run once per case before it is timed, so the bench cannot time a broken worker.
 // Each returns undefined when the response is right, else a one-line reason.
-import { NECESSARY_COOKIES, STATISTICS_COOKIES, TRACKER_HOSTS } from "../origin.mjs";
+import { CACHEABLE, NECESSARY_COOKIES, STATISTICS_COOKIES, TRACKER_HOSTS } from "../origin.mjs";
 
 export const cookieNames = (headers) => (headers["set-cookie"] ?? []).map((l) => l.slice(0, l.indexOf("=")).trim());
 
@@ -97,6 +97,41 @@ export function checkNecessaryOnlyUntouched(res, expectedBody) {
 /** consent-edge with full consent: all 8 cookies kept, the page byte for byte as the origin sent it. */
 export function checkFullConsent(res, expectedBody) {
   return sameNames(res, ALL_COOKIES) ?? (res.body && !res.body.equals(expectedBody) ? "fully consented page differs from the origin's" : undefined);
+}
+
+/** Where two bodies first differ, for a check's reason. */
+function firstDifference(got, want) {
+  const n = Math.min(got.length, want.length);
+  let i = 0;
+  while (i < n && got[i] === want[i]) i++;
+  return `${got.length} bytes against the origin's ${want.length}, first difference at byte ${i}`;
+}
+
+/** The pass-through of the cacheable page: all 8 cookies, the page as sent, and the origin's caching headers. */
+export function checkCacheableUntouched(res, expectedBody) {
+  const bad = checkUntouched(res, expectedBody);
+  if (bad) return bad;
+  if (res.headers["cache-control"] !== CACHEABLE.cacheControl || res.headers.etag !== CACHEABLE.etag)
+    return `caching headers not the origin's (Cache-Control "${res.headers["cache-control"]}", ETag ${res.headers.etag})`;
+}
+
+/**
+ * consent-edge with full consent on a cacheable page: all 8 cookies, the page byte for byte, and
+ * the worker's guarantee that a consent-dependent document is not reused: Cache-Control no-store
+ * and no validator (proxy/cache.ts).
+ */
+export function checkFullConsentNoStore(res, expectedBody) {
+  const bad = checkFullConsent(res, expectedBody);
+  if (bad) return bad;
+  if (!/\bno-store\b/i.test(res.headers["cache-control"] ?? "")) return `cacheable document left reusable (Cache-Control "${res.headers["cache-control"]}")`;
+  if (res.headers.etag !== undefined) return `document made no-store still carries the origin's ETag ${res.headers.etag}`;
+}
+
+/** A floor worker that keeps the page (HTMLRewriter with a no-op handler, the no-store copy): all 8 cookies and the same bytes. */
+export function checkFloorSameBytes(res, expectedBody) {
+  const bad = sameNames(res, ALL_COOKIES);
+  if (bad) return bad;
+  if (!res.body?.equals(expectedBody)) return `body differs from the origin's: ${firstDifference(res.body ?? Buffer.alloc(0), expectedBody)}`;
 }
 
 function firstPartyKept(res) {

@@ -133,10 +133,19 @@ function workerSettings({ compatibilityDate, compatibilityFlags, vars }) {
  * consent-edge bundle (the files of `bundleDir`, `mainModule` first) on `ports.edge`, both with
  * ORIGIN bound to the bench origin; with `ports.edgeUnparsed`, the same bundle there with
  * MARKUP_MODE=csp-only (pages of visitors without consent pass unparsed). The outbound network allows loopback, which workerd refuses by default.
+ * `extraWorkers` ([{ name, file, port }]): more single-module workers (the bench's floors, e.g.
+ * bench/floor-cookies.mjs), each a service of that name on its port, with the same settings and
+ * bindings as the pass-through.
  */
-export function writeWorkerdConfig({ dir, passthroughFile, bundleDir, mainModule, ports, origin, compatibilityDate, compatibilityFlags, v8Flags = [], file: configName = "workerd.capnp" }) {
+export function writeWorkerdConfig({ dir, passthroughFile, bundleDir, mainModule, ports, origin, compatibilityDate, compatibilityFlags, v8Flags = [], extraWorkers = [], file: configName = "workerd.capnp" }) {
   fs.mkdirSync(path.join(dir, "edge"), { recursive: true });
   fs.copyFileSync(passthroughFile, path.join(dir, "passthrough.mjs"));
+  for (const w of extraWorkers) {
+    if (!/^[a-z][a-z0-9-]*$/.test(w.name) || ["passthrough", "edge", "edge-unparsed", "loopback"].includes(w.name)) throw new Error(`bad extra worker name ${w.name}`);
+    fs.copyFileSync(w.file, path.join(dir, `${w.name}.mjs`));
+  }
+  // capnp constant names: identifiers.
+  const constName = (name) => `extra${name.replace(/(^|-)([a-z0-9])/g, (_, _d, ch) => ch.toUpperCase())}`;
   const modules = fs
     .readdirSync(bundleDir)
     .filter((f) => /\.(m?js|wasm)$/.test(f))
@@ -156,12 +165,12 @@ const config :Workerd.Config = (
   services = [
     (name = "passthrough", worker = .passthrough),
     (name = "edge", worker = .edge),${ports.edgeUnparsed ? `\n    (name = "edge-unparsed", worker = .edgeUnparsed),` : ""}
-    (name = "loopback", network = (allow = ["local", "private"])),
+${extraWorkers.map((w) => `    (name = ${capnpString(w.name)}, worker = .${constName(w.name)}),\n`).join("")}    (name = "loopback", network = (allow = ["local", "private"])),
   ],
   sockets = [
     (name = "passthrough", address = "127.0.0.1:${ports.passthrough}", http = (), service = "passthrough"),
     (name = "edge", address = "127.0.0.1:${ports.edge}", http = (), service = "edge"),${ports.edgeUnparsed ? `\n    (name = "edge-unparsed", address = "127.0.0.1:${ports.edgeUnparsed}", http = (), service = "edge-unparsed"),` : ""}
-  ],${v8Flags.length ? `\n  v8Flags = [${v8Flags.map(capnpString).join(", ")}],` : ""}
+${extraWorkers.map((w) => `    (name = ${capnpString(w.name)}, address = "127.0.0.1:${w.port}", http = (), service = ${capnpString(w.name)}),\n`).join("")}  ],${v8Flags.length ? `\n  v8Flags = [${v8Flags.map(capnpString).join(", ")}],` : ""}
 );
 
 const passthrough :Workerd.Worker = (
@@ -182,7 +191,16 @@ const edgeUnparsed :Workerd.Worker = (
   ],
   ${unparsed}
 );
-` : ""}`;
+` : ""}${extraWorkers
+    .map(
+      (w) => `
+const ${constName(w.name)} :Workerd.Worker = (
+  modules = [(name = ${capnpString(`${w.name}.mjs`)}, esModule = embed ${capnpString(`${w.name}.mjs`)})],
+  ${common}
+);
+`,
+    )
+    .join("")}`;
   const file = path.join(dir, configName);
   fs.writeFileSync(file, config);
   return file;
