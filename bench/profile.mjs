@@ -1,7 +1,7 @@
 // `npm run bench:profile -- [case] [seconds]`: where consent-edge spends its time on one bench case.
 // The same raw `workerd serve` setup as the bench, with workerd's inspector on: the V8 CPU profiler
 // samples the worker while the load generator runs the case, and the heaviest functions are printed
-// by self time and by total (inclusive) time. Cases: the ids of bench/run.mjs (c, d, r, m, e, f).
+// by self time and by total (inclusive) time. Cases: the ids of bench/run.mjs (c, d, D, r, m, e, f).
 // The bundle is not minified, so that functions keep their names. `-- --heap f 5` samples allocations instead. Writes the raw profile to bench/results/work/<case>.cpuprofile (open it in Chrome DevTools).
 import fs from "node:fs";
 import path from "node:path";
@@ -25,6 +25,7 @@ const [caseId = "f", secondsArg = "5"] = args.filter((a) => !a.startsWith("--"))
 const CASES = {
   c: { path: PATHS.page },
   d: { path: PATHS.page, consent: "accept" },
+  D: { path: PATHS.cacheable, consent: "accept" },
   r: { path: PATHS.page, consent: "refuse" },
   m: { path: PATHS.many, consent: "refuse" },
   e: { path: PATHS.tracked },

@@ -195,8 +195,8 @@ async function benchConsent(ports) {
   return consent;
 }
 
-/** Allocation cases: each consent-edge case of the 10 KB page and the JSON API, and their pass-throughs. */
-const ALLOC_CASES = ["b", "c", "C", "d", "r", "R", "A", "f"];
+/** Allocation cases: each consent-edge case of the 10 KB page (the cacheable one too) and the JSON API, and their pass-throughs. */
+const ALLOC_CASES = ["b", "c", "C", "d", "r", "R", "K", "D", "A", "f"];
 
 async function benchThroughput(ports, workerdPid, consent) {
   const all = defineCases(ports, consent);
