@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   checkCacheableUntouched,
+  checkFloorAppended,
   checkFloorSameBytes,
   checkFullConsent,
   checkFullConsentNoStore,
@@ -20,6 +21,7 @@ import { benchDecision } from "./lib/decision.mjs";
 import { request, runLoad } from "./lib/load.mjs";
 import * as procs from "./lib/processes.mjs";
 import { benchStreaming } from "./lib/streaming.mjs";
+import { FLOOR_TAIL } from "./lib/floor-cookie-work.mjs";
 import { benchPages, PATHS } from "./origin.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -105,10 +107,30 @@ async function consentCookies(port, action) {
  * pay for that part on this runtime and machine is measured in every run, beside the case.
  */
 const FLOOR_WORKERS = [
-  { name: "floor-cookies", file: path.join(BENCH, "floor-cookies.mjs"), portKey: "floorCookies" },
-  { name: "floor-rewriter", file: path.join(BENCH, "floor-rewriter.mjs"), portKey: "floorRewriter" },
-  { name: "floor-private", file: path.join(BENCH, "floor-private.mjs"), portKey: "floorPrivate" },
-];
+  { name: "floor-cookies", source: "floor-cookies.mjs", portKey: "floorCookies" },
+  { name: "floor-rewriter", source: "floor-rewriter.mjs", portKey: "floorRewriter" },
+  { name: "floor-private", source: "floor-private.mjs", portKey: "floorPrivate" },
+  { name: "floor-append", source: "floor-append.mjs", portKey: "floorAppend" },
+  { name: "floor-hono", source: "floor-hono.ts", portKey: "floorHono" },
+].map((w) => ({ ...w, file: path.join(WORK, "floors", `${w.name}.mjs`) }));
+
+/**
+ * Each floor as one module in WORK/floors (workerd serves them as single-module workers): they
+ * share bench/lib/floor-cookie-work.mjs, and floor-hono.ts imports the worker's own Hono. Minified like the worker.
+ */
+async function bundleFloors() {
+  const { build } = await import("esbuild");
+  await build({
+    entryPoints: FLOOR_WORKERS.map((w) => path.join(BENCH, w.source)),
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    minify: true,
+    outdir: path.join(WORK, "floors"),
+    outExtension: { ".js": ".mjs" },
+    logLevel: "silent",
+  });
+}
 
 /** The Cookie header floor-cookies must cut down: the necessary pair, a consent record, statistics cookies. */
 const PROBE_REQUEST_COOKIES = `${NECESSARY_REQUEST_COOKIES}; _ga=GA1.1.1234567890.1700000000; consent_edge=v1.probe; cookies_preferences=%7B%7D; _pk_id.1.abcd=0123`;
@@ -136,7 +158,7 @@ function defineCases(ports, consent) {
   const edge = (label, path, headers, check, base, target, row) => ({ label, port: ports.edge, path, headers, check, base, target, row });
   // The same worker with MARKUP_MODE=csp-only: the enforced CSP does the blocking, pages pass unparsed.
   const unparsed = (label, path, headers, check, base, target, row) => ({ ...edge(`${label}, markup csp-only`, path, headers, check, base, target, `${row}, markup csp-only`), port: ports.edgeUnparsed });
-  const floor = (port, floorOf, label, path, headers, check, base, row) => ({ label: `floor for (${floorOf.join(", ")}): ${label}`, port, path, headers, check, base, floorOf, row });
+  const floor = (port, floorOf, label, path, headers, check, base, row) => ({ label: `floor for ${floorOf.map((id) => `(${caseName(id)})`).join(", ")}: ${label}`, port, path, headers, check, base, floorOf, row });
   return {
     a: { label: "origin alone, 10 KB page", port: ports.origin, path: PATHS.page, headers: base, check: (r) => checkUntouched(r, pages.page) },
     b: pass("pass-through, 10 KB page (20 images, 30 links)", PATHS.page, pages.page),
@@ -164,6 +186,9 @@ function defineCases(ports, consent) {
     },
     P: floor(ports.floorRewriter, ["c", "r"], "10 KB page through an HTMLRewriter matching scripts, no-op handler", PATHS.page, base, (r) => checkFloorSameBytes(r, pages.page), "b", "10 KB page parsed by an empty HTMLRewriter"),
     Q: floor(ports.floorRewriter, ["e"], "100 KB page through an HTMLRewriter matching scripts, no-op handler", PATHS.tracked, base, (r) => checkFloorSameBytes(r, pages.tracked), "B", "100 KB page parsed by an empty HTMLRewriter"),
+    G: floor(ports.floorAppend, ["C"], "10 KB page, the cookies as in (F), a banner-sized tail appended through an IdentityTransformStream", PATHS.page, base, (r) => checkFloorAppended(r, pages.page, FLOOR_TAIL), "b", "10 KB page, cookies stripped, a tail appended natively"),
+    J: floor(ports.floorAppend, ["E"], "100 KB page, the cookies as in (F), a banner-sized tail appended through an IdentityTransformStream", PATHS.tracked, base, (r) => checkFloorAppended(r, pages.tracked, FLOOR_TAIL), "B", "100 KB page, cookies stripped, a tail appended natively"),
+    W: floor(ports.floorHono, ["d"], "10 KB page through a one-route Hono app, the consent record kept from the origin, the page as it came", PATHS.page, full, (r) => checkFloorSameBytes(r, pages.page), "b", "Hono, the record's cookie dropped from the request, nothing else"),
     H: floor(ports.floorPrivate, ["D"], "cacheable 10 KB page, one Response copy made private, no-store", PATHS.cacheable, base, (r) => checkFloorSameBytes(r, pages.page) ?? (/\bno-store\b/.test(r.headers["cache-control"] ?? "") && r.headers.etag === undefined ? undefined : `not made no-store (Cache-Control "${r.headers["cache-control"]}", ETag ${r.headers.etag})`), "K", "cacheable page made private, no-store, nothing else"),
   };
 }
@@ -173,10 +198,10 @@ const P99_TARGET = 1.5;
 
 // Baselines run between the cases they are compared with, so drift hits both.
 const ROUND_ORDER = [
-  ...["a", "b", "c", "b", "C", "b", "d", "b", "r", "b", "P", "b", "R", "b"],
+  ...["a", "b", "c", "b", "C", "b", "G", "b", "d", "b", "W", "b", "r", "b", "P", "b", "R", "b"],
   ...["K", "D", "K", "H", "K"],
   ...["M", "m", "M", "N", "M"],
-  ...["B", "e", "B", "Q", "B", "E", "B"],
+  ...["B", "e", "B", "Q", "B", "E", "B", "J", "B"],
   ...["A", "f", "A", "F", "A"],
 ];
 
@@ -423,6 +448,7 @@ async function main() {
     const origin = await procs.startOriginProcess(path.join(BENCH, "origin.mjs"));
     const ports = { origin: origin.port, passthrough: await procs.freePort(), edge: await procs.freePort(), edgeUnparsed: await procs.freePort() };
     for (const w of FLOOR_WORKERS) ports[w.portKey] = await procs.freePort();
+    await bundleFloors();
     const config = procs.writeWorkerdConfig({
       dir: WORK,
       passthroughFile: path.join(BENCH, "passthrough.mjs"),

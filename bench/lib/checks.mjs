@@ -134,6 +134,14 @@ export function checkFloorSameBytes(res, expectedBody) {
   if (!res.body?.equals(expectedBody)) return `body differs from the origin's: ${firstDifference(res.body ?? Buffer.alloc(0), expectedBody)}`;
 }
 
+/** The append floor (bench/floor-append.mjs): only the 3 necessary cookies, the page byte for byte, then exactly `tail`. */
+export function checkFloorAppended(res, expectedBody, tail) {
+  const bad = sameNames(res, NECESSARY_COOKIES);
+  if (bad) return bad;
+  const want = Buffer.concat([expectedBody, Buffer.from(tail)]);
+  if (!res.body?.equals(want)) return `body is not the origin's page and the tail: ${firstDifference(res.body ?? Buffer.alloc(0), want)}`;
+}
+
 function firstPartyKept(res) {
   const scripts = executableScripts(res.body.toString("utf8"));
   if (!scripts.some(([attrs]) => attrs.includes("/static/ods-frontend.js"))) return "first-party script was blocked too";
