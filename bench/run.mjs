@@ -18,6 +18,7 @@ import {
 } from "./lib/checks.mjs";
 import { benchAllocation } from "./lib/alloc.mjs";
 import { benchDecision } from "./lib/decision.mjs";
+import { benchInstructions, callgrindAvailable, callgrindPrefix } from "./lib/instructions.mjs";
 import { request, runLoad } from "./lib/load.mjs";
 import * as procs from "./lib/processes.mjs";
 import { benchStreaming } from "./lib/streaming.mjs";
@@ -220,6 +221,49 @@ async function benchConsent(ports) {
   return consent;
 }
 
+/**
+ * Instructions per request (bench/lib/instructions.mjs): a third workerd of the same config under
+ * callgrind, each compared case, its baseline and its floors counted alone. Opt-in
+ * (`--only=instructions`): it needs valgrind and takes minutes.
+ */
+async function instructionCounts(originPort, consent) {
+  if (!callgrindAvailable()) return { reason: "valgrind (callgrind) is not installed: apt-get install valgrind" };
+  const dir = path.join(WORK, "callgrind");
+  fs.mkdirSync(dir, { recursive: true });
+  const ports = { origin: originPort, passthrough: await procs.freePort(), edge: await procs.freePort(), edgeUnparsed: await procs.freePort() };
+  for (const w of FLOOR_WORKERS) ports[w.portKey] = await procs.freePort();
+  const config = procs.writeWorkerdConfig({
+    dir: WORK,
+    file: "workerd-callgrind.capnp",
+    // Each request's origin bound is a timer that fires (20 s by default) into whichever case is
+    // being counted then: an hour here, so that no case counts another's timers.
+    vars: [["ORIGIN_TIMEOUT_MS", "3600000"]],
+    passthroughFile: path.join(BENCH, "passthrough.mjs"),
+    bundleDir: path.join(WORK, "bundle"),
+    mainModule: reportBundleMain,
+    ports,
+    origin: `http://127.0.0.1:${originPort}`,
+    extraWorkers: FLOOR_WORKERS.map((w) => ({ name: w.name, file: w.file, port: ports[w.portKey] })),
+    ...procs.readWranglerConfig(ROOT),
+  });
+  const logFile = path.join(WORK, "workerd-callgrind.log");
+  log("instructions: workerd under callgrind (starting takes a minute) …");
+  const workerd = await procs.startWorkerd(config, [ports.passthrough, ports.edge, ports.edgeUnparsed, ...FLOOR_WORKERS.map((w) => ports[w.portKey])], logFile, 240_000, { prefix: callgrindPrefix(dir) });
+  const all = defineCases(ports, consent);
+  const wanted = (id) => id !== "a" && (!OPTS.cases || OPTS.cases.has(id) || [...OPTS.cases].some((c) => all[c]?.base === id));
+  const cases = Object.fromEntries(Object.entries(all).filter(([id]) => wanted(id)));
+  try {
+    const counts = await benchInstructions({ cases, pid: workerd.pid, dir, requests: quick ? 50 : 150, warmup: quick ? 60 : 150, reps: quick ? 1 : 2 });
+    for (const [id, c] of Object.entries(counts)) log(`instructions (${caseName(id)}): ${c.error ?? `${fmt(c.kIr, 1)} kIr/request`}`);
+    return { counts, cases: Object.fromEntries(Object.entries(cases).map(([id, c]) => [id, { base: c.base, target: c.target, floorOf: c.floorOf }])) };
+  } finally {
+    await procs.stop(workerd);
+  }
+}
+
+/** The bundle's main module, once bundled (the instruction counts write their own workerd config). */
+let reportBundleMain;
+
 /** Allocation cases: each consent-edge case of the 10 KB page (the cacheable one too) and the JSON API, and their pass-throughs. */
 const ALLOC_CASES = ["b", "c", "C", "d", "r", "R", "K", "D", "A", "f"];
 
@@ -405,6 +449,20 @@ function renderMarkdown(r, rows) {
       ),
     );
   }
+  if (r.instructions) {
+    lines.push("", "Instructions per request (valgrind's callgrind on a third workerd of the same config, each case's requests counted alone, one keep-alive connection; the minimum of the repetitions). Under valgrind V8's JIT tiers up less, so JavaScript weighs more than at full speed; the ratio is baseline ÷ case, beside the throughput target:", "");
+    if (r.instructions.reason) lines.push(`n/a: ${r.instructions.reason}`);
+    else {
+      const { counts, cases } = r.instructions;
+      lines.push("| case | what | kIr / request | over its baseline | ratio baseline ÷ case | throughput target |", "|---|---|---|---|---|---|");
+      for (const [id, c] of Object.entries(counts)) {
+        const base = cases[id].base && counts[cases[id].base];
+        const over = base ? c.kIr - base.kIr : NaN;
+        const target = cases[id].floorOf ? `floor for ${cases[id].floorOf.map((x) => `(${caseName(x)})`).join(", ")}` : cases[id].target ? `≥ ${cases[id].target}` : "";
+        lines.push(`| ${caseName(id)} | ${c.label} | ${c.error ?? fmt(c.kIr, 1)} | ${Number.isFinite(over) ? `+${fmt(over, 1)}` : ""} | ${base ? fmt(base.kIr / c.kIr, 3) : ""} | ${target} |`);
+      }
+    }
+  }
   if (r.bundle?.modules?.length) {
     lines.push(
       "",
@@ -427,10 +485,11 @@ async function main() {
   const report = { date: new Date().toISOString(), options: OPTS, cpus: (await import("node:os")).cpus().length, broken };
   report.workerdVersion = (await import("workerd")).version;
 
-  const needWorker = only.has("throughput") || only.has("streaming") || only.has("alloc");
+  const needWorker = only.has("throughput") || only.has("streaming") || only.has("alloc") || only.has("instructions");
   if (only.has("bundle") || needWorker) {
     log("bundling with wrangler deploy --dry-run …");
     report.bundle = await procs.bundleWorker({ root: ROOT, outdir: path.join(WORK, "bundle"), entry: OPTS.entry });
+    reportBundleMain = report.bundle.main;
     if (report.bundle.error) broken.push(report.bundle.error);
     else log(`bundle ${report.bundle.files.join(", ")}: ${report.bundle.raw} B raw, ${report.bundle.gzip} B gzip`);
   }
@@ -482,7 +541,7 @@ async function main() {
         else log(`${key}: ${fmt(x.seconds, 1)} s, workerd RSS ${fmt(mb(x.rssBefore), 1)} → peak ${fmt(mb(x.rssPeak), 1)} MB`);
       }
     }
-    const consent = only.has("throughput") || only.has("alloc") ? await benchConsent(ports) : undefined;
+    const consent = only.has("throughput") || only.has("alloc") || only.has("instructions") ? await benchConsent(ports) : undefined;
     if (only.has("throughput")) report.throughput = await benchThroughput(ports, workerd.pid, consent);
     if (only.has("alloc")) {
       const gcPorts = { origin: ports.origin, passthrough: await procs.freePort(), edge: await procs.freePort(), edgeUnparsed: await procs.freePort() };
@@ -508,6 +567,7 @@ async function main() {
       });
       await procs.stop(gcWorkerd);
     }
+    if (only.has("instructions")) report.instructions = await instructionCounts(origin.port, consent);
     if (workerd.exitCode !== null) broken.push(`workerd exited (${workerd.exitCode}) during the run; see ${workerdLog}`);
     await procs.stopAll();
   } else if (needWorker) {

@@ -135,9 +135,9 @@ function workerSettings({ compatibilityDate, compatibilityFlags, vars }) {
  * MARKUP_MODE=csp-only (pages of visitors without consent pass unparsed). The outbound network allows loopback, which workerd refuses by default.
  * `extraWorkers` ([{ name, file, port }]): more single-module workers (the bench's floors, e.g.
  * bench/floor-cookies.mjs), each a service of that name on its port, with the same settings and
- * bindings as the pass-through.
+ * bindings as the pass-through. `vars` ([[name, text]]): more text bindings for every worker, after BENCH_VARS.
  */
-export function writeWorkerdConfig({ dir, passthroughFile, bundleDir, mainModule, ports, origin, compatibilityDate, compatibilityFlags, v8Flags = [], extraWorkers = [], file: configName = "workerd.capnp" }) {
+export function writeWorkerdConfig({ dir, passthroughFile, bundleDir, mainModule, ports, origin, compatibilityDate, compatibilityFlags, v8Flags = [], extraWorkers = [], vars: moreVars = [], file: configName = "workerd.capnp" }) {
   fs.mkdirSync(path.join(dir, "edge"), { recursive: true });
   fs.copyFileSync(passthroughFile, path.join(dir, "passthrough.mjs"));
   for (const w of extraWorkers) {
@@ -155,7 +155,7 @@ export function writeWorkerdConfig({ dir, passthroughFile, bundleDir, mainModule
   const moduleList = modules
     .map((f) => `(name = ${capnpString(f)}, ${f.endsWith(".wasm") ? "wasm" : "esModule"} = embed ${capnpString(`edge/${f}`)})`)
     .join(",\n      ");
-  const vars = [["ORIGIN", origin], ["CONSENT_SECRET", "bench-consent-secret-0123456789abcdef"], ...benchVars()];
+  const vars = [["ORIGIN", origin], ["CONSENT_SECRET", "bench-consent-secret-0123456789abcdef"], ...benchVars(), ...moreVars];
   const common = workerSettings({ compatibilityDate, compatibilityFlags, vars });
   // The second worker: MARKUP_MODE=csp-only, whatever BENCH_VARS says.
   const unparsed = workerSettings({ compatibilityDate, compatibilityFlags, vars: [...vars, ["MARKUP_MODE", "csp-only"]] });
@@ -207,12 +207,14 @@ const ${constName(w.name)} :Workerd.Worker = (
 }
 
 /** Starts the workerd binary itself (not the npm wrapper), so its pid is the runtime's for /proc. */
-export async function startWorkerd(configFile, ports, logFile, timeoutMs = 15_000, { lineBuffered = false } = {}) {
+export async function startWorkerd(configFile, ports, logFile, timeoutMs = 15_000, { lineBuffered = false, prefix = [] } = {}) {
   const log = fs.openSync(logFile, "w");
   // V8's --trace-gc writes with stdio buffering: line-buffered (stdbuf) so the log is current.
+  // `prefix`: a command that runs workerd (valgrind for the instruction counts).
+  const serve = [...prefix, workerdPath, "serve", configFile];
   const [cmd, args] = lineBuffered && spawnSync("stdbuf", ["--version"], { stdio: "ignore" }).status === 0
-    ? ["stdbuf", ["-oL", "-eL", workerdPath, "serve", configFile]]
-    : [workerdPath, ["serve", configFile]];
+    ? ["stdbuf", ["-oL", "-eL", ...serve]]
+    : [serve[0], serve.slice(1)];
   const child = track(spawn(...pinned(PIN?.workerd, cmd, args), { stdio: ["ignore", log, log], cwd: path.dirname(configFile) }), "workerd");
   fs.closeSync(log);
   for (const port of ports) await waitForPort(port, child, timeoutMs);
