@@ -4,26 +4,17 @@
 // came. No consent reading, no cookie decision, no logging. Bundled by the bench (bundleFloors);
 // timed against the pass-through (b) like (d).
 import { Hono } from "../src/hono";
+// Plain JavaScript shared with floor-cookies and floor-append (bench/ is bundled by esbuild, not type-checked).
+import { originRequestHeaders } from "./lib/floor-cookie-work.mjs";
 
 const RECORD_NAMES = new Set(["__Host-consent-edge", "consent-edge-http"]);
+const notRecord = (name: string) => !RECORD_NAMES.has(name);
 
 const app = new Hono<{ Bindings: { ORIGIN: string } }>();
 app.all("*", (c) => {
   const request = c.req.raw;
-  const url = request.url;
-  const at = url.indexOf("/", url.indexOf("//") + 2);
-  const headers = new Headers(request.headers);
-  const cookie = headers.get("cookie");
-  if (cookie !== null) {
-    const kept = cookie
-      .split(";")
-      .filter((pair) => !RECORD_NAMES.has(pair.slice(0, pair.indexOf("=")).trim()))
-      .map((pair) => pair.trim())
-      .join("; ");
-    if (kept) headers.set("cookie", kept);
-    else headers.delete("cookie");
-  }
-  return fetch(c.env.ORIGIN + (at === -1 ? "/" : url.slice(at)), { method: request.method, headers, redirect: "manual" });
+  const url = new URL(request.url);
+  return fetch(c.env.ORIGIN + url.pathname + url.search, { method: request.method, headers: originRequestHeaders(request, notRecord), redirect: "manual" });
 });
 
 export default app;

@@ -1,6 +1,7 @@
-// What the cookie floors (bench/floor-cookies.mjs, bench/floor-append.mjs) do on the wire, shared:
-// the Cookie header for the origin cut to the necessary names, and the origin's Set-Cookie lines of
-// those names re-appended to a response the worker owns. Bundled into each floor by the bench.
+// What the floors do to cookies on the wire, shared: the Cookie header for the origin cut to some
+// names (floor-cookies, floor-append: the necessary ones; floor-hono: all but the consent record),
+// and the origin's necessary Set-Cookie lines re-appended to a response the worker owns. Bundled
+// into each floor by the bench.
 const KEEP = new Set(["sessionid", "csrftoken", "django_language", "cookies_preferences"]);
 
 /** About the size of the worker's banner (markup, inline form, stylesheet link): floor-append's tail. */
@@ -11,14 +12,16 @@ const nameOf = (pair) => {
   return (eq === -1 ? "" : pair.slice(0, eq)).trim();
 };
 
-/** A copy of the visitor's headers whose Cookie header holds only the necessary names. */
-export function originRequestHeaders(request) {
+const necessary = (name) => KEEP.has(name);
+
+/** A copy of the visitor's headers whose Cookie header holds only the names `keep` accepts (by default the necessary ones). */
+export function originRequestHeaders(request, keep = necessary) {
   const headers = new Headers(request.headers);
   const cookie = headers.get("cookie");
   if (cookie !== null) {
     const kept = cookie
       .split(";")
-      .filter((pair) => KEEP.has(nameOf(pair)))
+      .filter((pair) => keep(nameOf(pair)))
       .map((pair) => pair.trim())
       .join("; ");
     if (kept) headers.set("cookie", kept);
