@@ -8,7 +8,6 @@ import { fileURLToPath } from "node:url";
 import {
   checkCacheableUntouched,
   checkFloorAppended,
-  checkFloorSameBytes,
   checkFullConsent,
   checkFullConsentNoStore,
   checkNecessaryOnlyUntouched,
@@ -185,12 +184,12 @@ function defineCases(ports, consent) {
       ...floor(ports.floorCookies, ["f"], "JSON API, the Cookie header cut to 4 names, one Response copy, Set-Cookie re-appended", PATHS.api, base, (r) => checkNecessaryOnlyUntouched(r, pages.api), "A", "cookies stripped on the wire, nothing else"),
       probe: () => probeFloorCookies(ports.floorCookies),
     },
-    P: floor(ports.floorRewriter, ["c", "r"], "10 KB page through an HTMLRewriter matching scripts, no-op handler", PATHS.page, base, (r) => checkFloorSameBytes(r, pages.page), "b", "10 KB page parsed by an empty HTMLRewriter"),
-    Q: floor(ports.floorRewriter, ["e"], "100 KB page through an HTMLRewriter matching scripts, no-op handler", PATHS.tracked, base, (r) => checkFloorSameBytes(r, pages.tracked), "B", "100 KB page parsed by an empty HTMLRewriter"),
+    P: floor(ports.floorRewriter, ["c", "r"], "10 KB page through an HTMLRewriter matching scripts, no-op handler", PATHS.page, base, (r) => checkUntouched(r, pages.page), "b", "10 KB page parsed by an empty HTMLRewriter"),
+    Q: floor(ports.floorRewriter, ["e"], "100 KB page through an HTMLRewriter matching scripts, no-op handler", PATHS.tracked, base, (r) => checkUntouched(r, pages.tracked), "B", "100 KB page parsed by an empty HTMLRewriter"),
     G: floor(ports.floorAppend, ["C"], "10 KB page, the cookies as in (F), a banner-sized tail appended through an IdentityTransformStream", PATHS.page, base, (r) => checkFloorAppended(r, pages.page, FLOOR_TAIL), "b", "10 KB page, cookies stripped, a tail appended natively"),
     J: floor(ports.floorAppend, ["E"], "100 KB page, the cookies as in (F), a banner-sized tail appended through an IdentityTransformStream", PATHS.tracked, base, (r) => checkFloorAppended(r, pages.tracked, FLOOR_TAIL), "B", "100 KB page, cookies stripped, a tail appended natively"),
-    W: floor(ports.floorHono, ["d"], "10 KB page through a one-route Hono app, the consent record kept from the origin, the page as it came", PATHS.page, full, (r) => checkFloorSameBytes(r, pages.page), "b", "Hono, the record's cookie dropped from the request, nothing else"),
-    H: floor(ports.floorPrivate, ["D"], "cacheable 10 KB page, one Response copy made private, no-store", PATHS.cacheable, base, (r) => checkFloorSameBytes(r, pages.page) ?? (/\bno-store\b/.test(r.headers["cache-control"] ?? "") && r.headers.etag === undefined ? undefined : `not made no-store (Cache-Control "${r.headers["cache-control"]}", ETag ${r.headers.etag})`), "K", "cacheable page made private, no-store, nothing else"),
+    W: floor(ports.floorHono, ["d"], "10 KB page through a one-route Hono app, the consent record kept from the origin, the page as it came", PATHS.page, full, (r) => checkUntouched(r, pages.page), "b", "Hono, the record's cookie dropped from the request, nothing else"),
+    H: floor(ports.floorPrivate, ["D"], "cacheable 10 KB page, one Response copy made private, no-store", PATHS.cacheable, base, (r) => checkUntouched(r, pages.page) ?? (/\bno-store\b/.test(r.headers["cache-control"] ?? "") && r.headers.etag === undefined ? undefined : `not made no-store (Cache-Control "${r.headers["cache-control"]}", ETag ${r.headers.etag})`), "K", "cacheable page made private, no-store, nothing else"),
   };
 }
 
@@ -222,33 +221,53 @@ async function benchConsent(ports) {
 }
 
 /**
+ * One workerd serving the pass-through, consent-edge (twice: default and csp-only) and, with
+ * `floors`, the floor workers, each on a free port, ORIGIN bound to the bench origin. `file` and
+ * `logFile` name its config and log in WORK; `vars` and `v8Flags` go into its config; `start` are
+ * startWorkerd's options. Returns the process and the ports (those of the floors under FLOOR_WORKERS' portKey).
+ */
+async function startBenchWorkerd({ originPort, bundleMain, file, logFile, floors = true, vars, v8Flags, timeoutMs = 15_000, start }) {
+  const ports = { origin: originPort, passthrough: await procs.freePort(), edge: await procs.freePort(), edgeUnparsed: await procs.freePort() };
+  const extra = floors ? FLOOR_WORKERS : [];
+  for (const w of extra) ports[w.portKey] = await procs.freePort();
+  const config = procs.writeWorkerdConfig({
+    dir: WORK,
+    file,
+    vars,
+    v8Flags,
+    passthroughFile: path.join(BENCH, "passthrough.mjs"),
+    bundleDir: path.join(WORK, "bundle"),
+    mainModule: bundleMain,
+    ports,
+    origin: `http://127.0.0.1:${originPort}`,
+    extraWorkers: extra.map((w) => ({ name: w.name, file: w.file, port: ports[w.portKey] })),
+    ...procs.readWranglerConfig(ROOT),
+  });
+  const workerd = await procs.startWorkerd(config, [ports.passthrough, ports.edge, ports.edgeUnparsed, ...extra.map((w) => ports[w.portKey])], path.join(WORK, logFile), timeoutMs, start);
+  return { workerd, ports };
+}
+
+/**
  * Instructions per request (bench/lib/instructions.mjs): a third workerd of the same config under
  * callgrind, each compared case, its baseline and its floors counted alone. Opt-in
  * (`--only=instructions`): it needs valgrind and takes minutes.
  */
-async function instructionCounts(originPort, consent) {
+async function instructionCounts(originPort, bundleMain, consent) {
   if (!callgrindAvailable()) return { reason: "valgrind (callgrind) is not installed: apt-get install valgrind" };
   const dir = path.join(WORK, "callgrind");
   fs.mkdirSync(dir, { recursive: true });
-  const ports = { origin: originPort, passthrough: await procs.freePort(), edge: await procs.freePort(), edgeUnparsed: await procs.freePort() };
-  for (const w of FLOOR_WORKERS) ports[w.portKey] = await procs.freePort();
-  const config = procs.writeWorkerdConfig({
-    dir: WORK,
+  log("instructions: workerd under callgrind (starting takes a minute) …");
+  const { workerd, ports } = await startBenchWorkerd({
+    originPort,
+    bundleMain,
     file: "workerd-callgrind.capnp",
+    logFile: "workerd-callgrind.log",
     // Each request's origin bound is a timer that fires (20 s by default) into whichever case is
     // being counted then: an hour here, so that no case counts another's timers.
     vars: [["ORIGIN_TIMEOUT_MS", "3600000"]],
-    passthroughFile: path.join(BENCH, "passthrough.mjs"),
-    bundleDir: path.join(WORK, "bundle"),
-    mainModule: reportBundleMain,
-    ports,
-    origin: `http://127.0.0.1:${originPort}`,
-    extraWorkers: FLOOR_WORKERS.map((w) => ({ name: w.name, file: w.file, port: ports[w.portKey] })),
-    ...procs.readWranglerConfig(ROOT),
+    timeoutMs: 240_000,
+    start: { prefix: callgrindPrefix(dir) },
   });
-  const logFile = path.join(WORK, "workerd-callgrind.log");
-  log("instructions: workerd under callgrind (starting takes a minute) …");
-  const workerd = await procs.startWorkerd(config, [ports.passthrough, ports.edge, ports.edgeUnparsed, ...FLOOR_WORKERS.map((w) => ports[w.portKey])], logFile, 240_000, { prefix: callgrindPrefix(dir) });
   const all = defineCases(ports, consent);
   const wanted = (id) => id !== "a" && (!OPTS.cases || OPTS.cases.has(id) || [...OPTS.cases].some((c) => all[c]?.base === id));
   const cases = Object.fromEntries(Object.entries(all).filter(([id]) => wanted(id)));
@@ -260,9 +279,6 @@ async function instructionCounts(originPort, consent) {
     await procs.stop(workerd);
   }
 }
-
-/** The bundle's main module, once bundled (the instruction counts write their own workerd config). */
-let reportBundleMain;
 
 /** Allocation cases: each consent-edge case of the 10 KB page (the cacheable one too) and the JSON API, and their pass-throughs. */
 const ALLOC_CASES = ["b", "c", "C", "d", "r", "R", "K", "D", "A", "f"];
@@ -489,7 +505,6 @@ async function main() {
   if (only.has("bundle") || needWorker) {
     log("bundling with wrangler deploy --dry-run …");
     report.bundle = await procs.bundleWorker({ root: ROOT, outdir: path.join(WORK, "bundle"), entry: OPTS.entry });
-    reportBundleMain = report.bundle.main;
     if (report.bundle.error) broken.push(report.bundle.error);
     else log(`bundle ${report.bundle.files.join(", ")}: ${report.bundle.raw} B raw, ${report.bundle.gzip} B gzip`);
   }
@@ -505,21 +520,9 @@ async function main() {
 
   if (needWorker && !report.bundle.error) {
     const origin = await procs.startOriginProcess(path.join(BENCH, "origin.mjs"));
-    const ports = { origin: origin.port, passthrough: await procs.freePort(), edge: await procs.freePort(), edgeUnparsed: await procs.freePort() };
-    for (const w of FLOOR_WORKERS) ports[w.portKey] = await procs.freePort();
     await bundleFloors();
-    const config = procs.writeWorkerdConfig({
-      dir: WORK,
-      passthroughFile: path.join(BENCH, "passthrough.mjs"),
-      bundleDir: path.join(WORK, "bundle"),
-      mainModule: report.bundle.main,
-      ports,
-      origin: `http://127.0.0.1:${origin.port}`,
-      extraWorkers: FLOOR_WORKERS.map((w) => ({ name: w.name, file: w.file, port: ports[w.portKey] })),
-      ...procs.readWranglerConfig(ROOT),
-    });
     const workerdLog = path.join(WORK, "workerd.log");
-    const workerd = await procs.startWorkerd(config, [ports.passthrough, ports.edge, ports.edgeUnparsed, ...FLOOR_WORKERS.map((w) => ports[w.portKey])], workerdLog);
+    const { workerd, ports } = await startBenchWorkerd({ originPort: origin.port, bundleMain: report.bundle.main, file: "workerd.capnp", logFile: "workerd.log" });
     log(`origin :${ports.origin}, workerd pid ${workerd.pid} pass-through :${ports.passthrough}, consent-edge :${ports.edge}, floors ${FLOOR_WORKERS.map((w) => `${w.name} :${ports[w.portKey]}`).join(", ")}`);
 
     // Streaming first, on a fresh runtime: after the load runs workerd holds hundreds of MB of freed
@@ -544,20 +547,16 @@ async function main() {
     const consent = only.has("throughput") || only.has("alloc") || only.has("instructions") ? await benchConsent(ports) : undefined;
     if (only.has("throughput")) report.throughput = await benchThroughput(ports, workerd.pid, consent);
     if (only.has("alloc")) {
-      const gcPorts = { origin: ports.origin, passthrough: await procs.freePort(), edge: await procs.freePort(), edgeUnparsed: await procs.freePort() };
-      const gcConfig = procs.writeWorkerdConfig({
-        dir: WORK,
-        file: "workerd-gc.capnp",
-        passthroughFile: path.join(BENCH, "passthrough.mjs"),
-        bundleDir: path.join(WORK, "bundle"),
-        mainModule: report.bundle.main,
-        ports: gcPorts,
-        origin: `http://127.0.0.1:${origin.port}`,
-        v8Flags: ["--trace-gc"],
-        ...procs.readWranglerConfig(ROOT),
-      });
       const gcLog = path.join(WORK, "workerd-gc.log");
-      const gcWorkerd = await procs.startWorkerd(gcConfig, [gcPorts.passthrough, gcPorts.edge, gcPorts.edgeUnparsed], gcLog, 15_000, { lineBuffered: true });
+      const { workerd: gcWorkerd, ports: gcPorts } = await startBenchWorkerd({
+        originPort: origin.port,
+        bundleMain: report.bundle.main,
+        file: "workerd-gc.capnp",
+        logFile: "workerd-gc.log",
+        floors: false,
+        v8Flags: ["--trace-gc"],
+        start: { lineBuffered: true },
+      });
       log(`allocation: workerd --trace-gc pid ${gcWorkerd.pid} …`);
       const all = defineCases(gcPorts, consent);
       report.alloc = await benchAllocation({
@@ -567,7 +566,7 @@ async function main() {
       });
       await procs.stop(gcWorkerd);
     }
-    if (only.has("instructions")) report.instructions = await instructionCounts(origin.port, consent);
+    if (only.has("instructions")) report.instructions = await instructionCounts(origin.port, report.bundle.main, consent);
     if (workerd.exitCode !== null) broken.push(`workerd exited (${workerd.exitCode}) during the run; see ${workerdLog}`);
     await procs.stopAll();
   } else if (needWorker) {

@@ -68,9 +68,22 @@ function trackersBlocked(res) {
 
 export const ALL_COOKIES = [...NECESSARY_COOKIES, ...STATISTICS_COOKIES];
 
-/** The origin and the pass-through worker return all 8 Set-Cookie lines and the page as sent. */
+/** Where two bodies first differ, for a check's reason. */
+function firstDifference(got, want) {
+  const n = Math.min(got.length, want.length);
+  let i = 0;
+  while (i < n && got[i] === want[i]) i++;
+  return `${got.length} bytes against the origin's ${want.length}, first difference at byte ${i}`;
+}
+
+/**
+ * The origin, the pass-through worker and the floors that keep the page (an HTMLRewriter with a
+ * no-op handler, the no-store copy, the one-route Hono app) return all 8 Set-Cookie lines and the page as sent.
+ */
 export function checkUntouched(res, expectedBody) {
-  return sameNames(res, ALL_COOKIES) ?? (res.body && !res.body.equals(expectedBody) ? "body differs from the origin's" : undefined);
+  const bad = sameNames(res, ALL_COOKIES);
+  if (bad) return bad;
+  if (!res.body?.equals(expectedBody)) return `body differs from the origin's: ${firstDifference(res.body ?? Buffer.alloc(0), expectedBody)}`;
 }
 
 const BANNER = 'id="consent-edge-banner"';
@@ -99,14 +112,6 @@ export function checkFullConsent(res, expectedBody) {
   return sameNames(res, ALL_COOKIES) ?? (res.body && !res.body.equals(expectedBody) ? "fully consented page differs from the origin's" : undefined);
 }
 
-/** Where two bodies first differ, for a check's reason. */
-function firstDifference(got, want) {
-  const n = Math.min(got.length, want.length);
-  let i = 0;
-  while (i < n && got[i] === want[i]) i++;
-  return `${got.length} bytes against the origin's ${want.length}, first difference at byte ${i}`;
-}
-
 /** The pass-through of the cacheable page: all 8 cookies, the page as sent, and the origin's caching headers. */
 export function checkCacheableUntouched(res, expectedBody) {
   const bad = checkUntouched(res, expectedBody);
@@ -125,13 +130,6 @@ export function checkFullConsentNoStore(res, expectedBody) {
   if (bad) return bad;
   if (!/\bno-store\b/i.test(res.headers["cache-control"] ?? "")) return `cacheable document left reusable (Cache-Control "${res.headers["cache-control"]}")`;
   if (res.headers.etag !== undefined) return `document made no-store still carries the origin's ETag ${res.headers.etag}`;
-}
-
-/** A floor worker that keeps the page (HTMLRewriter with a no-op handler, the no-store copy): all 8 cookies and the same bytes. */
-export function checkFloorSameBytes(res, expectedBody) {
-  const bad = sameNames(res, ALL_COOKIES);
-  if (bad) return bad;
-  if (!res.body?.equals(expectedBody)) return `body differs from the origin's: ${firstDifference(res.body ?? Buffer.alloc(0), expectedBody)}`;
 }
 
 /** The append floor (bench/floor-append.mjs): only the 3 necessary cookies, the page byte for byte, then exactly `tail`. */
