@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rewriteHtml } from "../../src/rewrite";
+import { leavesAlone, rewriteHtml } from "../../src/rewrite";
 import { ALL_KEYS, chunked, consentOf, htmlResponse, options, POLICY } from "./fixtures";
 
 const PAGE = `<!doctype html><html><head><script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script></head><body><p>x</p></body></html>`;
@@ -208,4 +208,27 @@ describe("Content-Security-Policy", () => {
     const csp = (await rewriteHtml(res, options())).headers.get("content-security-policy")!;
     expect(csp.startsWith("default-src 'self', default-src 'self' cdn.example.net")).toBe(true);
   });
+});
+
+// src/index.ts tells forwardToOrigin that pages pass as they came from this same rule, so it must
+// agree with what rewriteHtml does: the same Response back exactly when the rule says so.
+describe("leavesAlone, the rule index.ts shares with rewriteHtml", () => {
+  const states: Array<[string, string[], boolean]> = [
+    ["every key granted, no banner", ALL_KEYS, false],
+    ["every key granted, banner due", ALL_KEYS, true],
+    ["one key missing, no banner", ALL_KEYS.slice(1), false],
+    ["nothing granted, no banner", [], false],
+    ["nothing granted, banner due", [], true],
+  ];
+  for (const [label, keys, banner] of states) {
+    it(`${label}: ${keys.length === ALL_KEYS.length && !banner ? "left alone" : "rewritten"}, and rewriteHtml agrees`, async () => {
+      const consent = consentOf(...keys);
+      const alone = leavesAlone(POLICY, consent, banner);
+      expect(alone).toBe(keys.length === ALL_KEYS.length && !banner);
+      const res = htmlResponse(PAGE);
+      const out = await rewriteHtml(res, options({ consent, banner }));
+      expect(out === res).toBe(alone);
+      await out.text();
+    });
+  }
 });
