@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import {
   checkCacheableUntouched,
   checkFloorAppended,
+  checkFloorCsp,
   checkFullConsent,
   checkFullConsentNoStore,
   checkNecessaryOnlyUntouched,
@@ -21,7 +22,7 @@ import { benchInstructions, callgrindAvailable, callgrindPrefix } from "./lib/in
 import { request, runLoad } from "./lib/load.mjs";
 import * as procs from "./lib/processes.mjs";
 import { benchStreaming } from "./lib/streaming.mjs";
-import { FLOOR_TAIL } from "./lib/floor-cookie-work.mjs";
+import { FLOOR_CSP, FLOOR_TAIL } from "./lib/floor-cookie-work.mjs";
 import { benchPages, PATHS } from "./origin.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -112,6 +113,7 @@ const FLOOR_WORKERS = [
   { name: "floor-private", source: "floor-private.mjs", portKey: "floorPrivate" },
   { name: "floor-append", source: "floor-append.mjs", portKey: "floorAppend" },
   { name: "floor-hono", source: "floor-hono.ts", portKey: "floorHono" },
+  { name: "floor-csp", source: "floor-csp.mjs", portKey: "floorCsp" },
 ].map((w) => ({ ...w, file: path.join(WORK, "floors", `${w.name}.mjs`) }));
 
 /**
@@ -185,9 +187,21 @@ function defineCases(ports, consent) {
       probe: () => probeFloorCookies(ports.floorCookies),
     },
     P: floor(ports.floorRewriter, ["c", "r"], "10 KB page through an HTMLRewriter matching scripts, no-op handler", PATHS.page, base, (r) => checkUntouched(r, pages.page), "b", "10 KB page parsed by an empty HTMLRewriter"),
+    L: floor(ports.floorRewriter, ["m"], "40 KB page (300 images, 300 links) through an HTMLRewriter matching scripts, no-op handler", PATHS.many, base, (r) => checkUntouched(r, pages.many), "M", "page of hundreds of elements parsed by an empty HTMLRewriter"),
     Q: floor(ports.floorRewriter, ["e"], "100 KB page through an HTMLRewriter matching scripts, no-op handler", PATHS.tracked, base, (r) => checkUntouched(r, pages.tracked), "B", "100 KB page parsed by an empty HTMLRewriter"),
     G: floor(ports.floorAppend, ["C"], "10 KB page, the cookies as in (F), a banner-sized tail appended through an IdentityTransformStream", PATHS.page, base, (r) => checkFloorAppended(r, pages.page, FLOOR_TAIL), "b", "10 KB page, cookies stripped, a tail appended natively"),
     J: floor(ports.floorAppend, ["E"], "100 KB page, the cookies as in (F), a banner-sized tail appended through an IdentityTransformStream", PATHS.tracked, base, (r) => checkFloorAppended(r, pages.tracked, FLOOR_TAIL), "B", "100 KB page, cookies stripped, a tail appended natively"),
+    // `cspOf`: the case whose Content-Security-Policy the floor's must match in length (checked in benchThroughput).
+    S: {
+      ...floor(ports.floorCsp, ["R"], "10 KB page, the cookies as in (F), one fixed Content-Security-Policy set", PATHS.page, refused, (r) => checkFloorCsp(r, pages.page, FLOOR_CSP), "b", "10 KB page unparsed, cookies stripped, a CSP header set"),
+      probe: () => probeFloorCookies(ports.floorCsp),
+      cspOf: "R",
+    },
+    T: {
+      ...floor(ports.floorCsp, ["N"], "40 KB page (300 images, 300 links), the cookies as in (F), one fixed Content-Security-Policy set", PATHS.many, refused, (r) => checkFloorCsp(r, pages.many, FLOOR_CSP), "M", "page of hundreds of elements unparsed, cookies stripped, a CSP header set"),
+      probe: () => probeFloorCookies(ports.floorCsp),
+      cspOf: "N",
+    },
     W: floor(ports.floorHono, ["d"], "10 KB page through a one-route Hono app, the consent record kept from the origin, the page as it came", PATHS.page, full, (r) => checkUntouched(r, pages.page), "b", "Hono, the record's cookie dropped from the request, nothing else"),
     H: floor(ports.floorPrivate, ["D"], "cacheable 10 KB page, one Response copy made private, no-store", PATHS.cacheable, base, (r) => checkUntouched(r, pages.page) ?? (/\bno-store\b/.test(r.headers["cache-control"] ?? "") && r.headers.etag === undefined ? undefined : `not made no-store (Cache-Control "${r.headers["cache-control"]}", ETag ${r.headers.etag})`), "K", "cacheable page made private, no-store, nothing else"),
   };
@@ -198,9 +212,9 @@ const P99_TARGET = 1.5;
 
 // Baselines run between the cases they are compared with, so drift hits both.
 const ROUND_ORDER = [
-  ...["a", "b", "c", "b", "C", "b", "G", "b", "d", "b", "W", "b", "r", "b", "P", "b", "R", "b"],
+  ...["a", "b", "c", "b", "C", "b", "G", "b", "d", "b", "W", "b", "r", "b", "P", "b", "R", "b", "S", "b"],
   ...["K", "D", "K", "H", "K"],
-  ...["M", "m", "M", "N", "M"],
+  ...["M", "m", "M", "L", "M", "N", "M", "T", "M"],
   ...["B", "e", "B", "Q", "B", "E", "B", "J", "B"],
   ...["A", "f", "A", "F", "A"],
 ];
@@ -288,11 +302,20 @@ async function benchThroughput(ports, workerdPid, consent) {
   const wanted = OPTS.cases ? new Set([...OPTS.cases].flatMap((id) => [id, all[id]?.base].filter(Boolean))) : undefined;
   const cases = Object.fromEntries(Object.entries(all).filter(([id]) => !wanted || wanted.has(id)));
   const ok = {};
+  const checked = {};
   for (const [id, c] of Object.entries(cases)) {
     const res = await request({ port: c.port, path: c.path, headers: c.headers, keepBody: true });
+    checked[id] = res;
     const bad = c.check(res) ?? (await c.probe?.());
     ok[id] = !bad;
     if (bad) broken.push(`case (${id}) ${c.label}: ${bad}`);
+  }
+  // A CSP floor stands for its case only while its fixed header is as long as the case's.
+  for (const [id, c] of Object.entries(cases)) {
+    const theirs = c.cspOf && checked[c.cspOf]?.headers["content-security-policy"];
+    if (!ok[id] || !theirs || String(theirs).length === FLOOR_CSP.length) continue;
+    ok[id] = false;
+    broken.push(`case (${id}) ${c.label}: its Content-Security-Policy is ${FLOOR_CSP.length} characters, (${caseName(c.cspOf)})'s ${String(theirs).length}: update FLOOR_CSP (bench/lib/floor-cookie-work.mjs)`);
   }
   const order = ROUND_ORDER.filter((id) => ok[id] && (!cases[id].base || ok[cases[id].base]));
   const runs = Object.fromEntries(Object.keys(cases).map((id) => [id, []]));

@@ -140,6 +140,18 @@ export function checkFloorAppended(res, expectedBody, tail) {
   if (!res.body?.equals(want)) return `body is not the origin's page and the tail: ${firstDifference(res.body ?? Buffer.alloc(0), want)}`;
 }
 
+/**
+ * The CSP floor (bench/floor-csp.mjs): only the 3 necessary cookies, the page byte for byte, and
+ * exactly one enforced Content-Security-Policy, `csp`.
+ */
+export function checkFloorCsp(res, expectedBody, csp) {
+  const bad = sameNames(res, NECESSARY_COOKIES);
+  if (bad) return bad;
+  if (!res.body?.equals(expectedBody)) return `body differs from the origin's: ${firstDifference(res.body ?? Buffer.alloc(0), expectedBody)}`;
+  const got = res.headers["content-security-policy"];
+  if (got !== csp) return got === undefined ? "no Content-Security-Policy header" : `Content-Security-Policy not the floor's (${String(got).length} characters, expected ${csp.length})`;
+}
+
 function firstPartyKept(res) {
   const scripts = executableScripts(res.body.toString("utf8"));
   if (!scripts.some(([attrs]) => attrs.includes("/static/ods-frontend.js"))) return "first-party script was blocked too";

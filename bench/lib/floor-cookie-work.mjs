@@ -1,11 +1,18 @@
 // What the floors do to cookies on the wire, shared: the Cookie header for the origin cut to some
 // names (floor-cookies, floor-append: the necessary ones; floor-hono: all but the consent record),
-// and the origin's necessary Set-Cookie lines re-appended to a response the worker owns. Bundled
-// into each floor by the bench.
+// and the origin's necessary Set-Cookie lines re-appended to a response the worker owns; and the
+// fixed tail (floor-append) and CSP (floor-csp) some floors add. Bundled into each floor by the bench.
 const KEEP = new Set(["sessionid", "csrftoken", "django_language", "cookies_preferences"]);
 
 /** About the size of the worker's banner (markup, inline form, stylesheet link): floor-append's tail. */
 export const FLOOR_TAIL = new TextEncoder().encode(`<div id="floor-tail">${"<p>banner-sized tail</p>".repeat(100)}</div>`);
+
+// floor-csp's header: the shape and length (1472 characters) of the Content-Security-Policy
+// consent-edge enforces for a refused visitor of the bench's tenant, written out here once (the
+// bench checks in each run that consent-edge's is as long, bench/run.mjs).
+const CSP_HOSTS = "*.opendatasoft.com fonts.googleapis.com fonts.gstatic.com *.tile.openstreetmap.org api.mapbox.com *.tiles.mapbox.com";
+const CSP_DIRECTIVES = ["default-src 'self'", "script-src 'self' 'unsafe-inline' 'unsafe-eval'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:", "font-src 'self' data:", "connect-src 'self'", "media-src 'self' data: blob:", "frame-src 'self'", "worker-src 'self' blob:", "manifest-src 'self'"];
+export const FLOOR_CSP = [...CSP_DIRECTIVES.map((d) => `${d} ${CSP_HOSTS}`), "object-src 'none'", "base-uri 'self'"].join("; ");
 
 const nameOf = (pair) => {
   const eq = pair.indexOf("=");
