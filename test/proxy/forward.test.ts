@@ -151,6 +151,40 @@ describe("forwardToOrigin's bound on the origin's response headers", () => {
     await scheduler.wait(500);
     expect((await res.arrayBuffer()).byteLength).toBe(1_000_000);
   });
+
+  it("is the runtime's own timer (wrangler.toml's no_nodejs_global_timers), not a JavaScript Timeout object", () => {
+    const id = setTimeout(() => {}, 1000);
+    clearTimeout(id);
+    expect(typeof id).toBe("number");
+  });
+
+  it("releases its timer once the headers came, and on a failed fetch", async () => {
+    const set = globalThis.setTimeout;
+    const clear = globalThis.clearTimeout;
+    const armed = new Set<unknown>();
+    let bounds = 0;
+    globalThis.setTimeout = ((fn: () => void, ms?: number) => {
+      const id = set(fn, ms);
+      if (ms === options.timeoutMs) armed.add(id), bounds++;
+      return id;
+    }) as typeof setTimeout;
+    globalThis.clearTimeout = ((id: number | null) => {
+      armed.delete(id);
+      clear(id);
+    }) as typeof clearTimeout;
+    try {
+      const ok = await forwardToOrigin(visit("/__fixture/echo"), ctx, options);
+      expect(ok.status).toBe(200);
+      const failed = await forwardToOrigin(visit("/"), ctx, { ...options, origin: "http://127.0.0.1:1" });
+      expect(failed.status).toBe(502);
+      await ok.arrayBuffer();
+    } finally {
+      globalThis.setTimeout = set;
+      globalThis.clearTimeout = clear;
+    }
+    expect(bounds).toBe(2);
+    expect(armed.size).toBe(0);
+  });
 });
 
 describe("forwardToOrigin request headers", () => {
