@@ -14,7 +14,7 @@ import { chooseLang } from "./pages/i18n";
 import { POLICIES } from "./policy";
 import { proxyConfig } from "./proxy/config";
 import { tallyStrip } from "./proxy/exchange-log";
-import { forwardToOrigin } from "./proxy/forward";
+import { forwardToOrigin, isBuiltResponse } from "./proxy/forward";
 import { errorPage } from "./proxy/pages";
 import { resolveTenant, stateFor } from "./request-state";
 import { isConsentDependentDocument, withoutReuse } from "./proxy/cache";
@@ -92,6 +92,7 @@ app.all("*", async function proxy(c) {
     pageUrl: c.req.url,
     cspMode: config.cspMode,
     markupMode: config.markupMode,
+    ownHeaders: isBuiltResponse(res),
   });
   // A document is treated according to the consent (scripts blocked or live, banner, CSP), even
   // when this visitor's state left it as it came: never reused for another state (proxy/cache.ts).

@@ -47,6 +47,12 @@ export interface RewriteOptions {
   markupMode?: MarkupMode;
   /** The URL the visitor asked for (relative Link and Refresh targets resolve against it). */
   pageUrl?: string;
+  /**
+   * The response's headers are the caller's own, mutable, and the response is handed over (a copy
+   * the proxy built): they are edited in place instead of copied, and a page whose body passes
+   * unchanged is given back as this same Response. Otherwise `res` is never modified.
+   */
+  ownHeaders?: boolean;
 }
 
 /** The CSP mode in force for a response; a tenant in report-only mode never enforces one. */
@@ -86,7 +92,8 @@ export async function rewriteHtml(res: Response, opts: RewriteOptions): Promise<
     return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
   }
 
-  const headers = new Headers(res.headers);
+  // One Response (and one Headers) per page where the proxy already built a copy: edited in place.
+  const headers = opts.ownHeaders === true ? res.headers : new Headers(res.headers);
   const pageUrl = opts.pageUrl ?? DEFAULT_PAGE;
   const selfHost = new URL(pageUrl).hostname;
   const allow = hostAllowList(opts.policy, opts.consent, selfHost);

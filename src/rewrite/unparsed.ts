@@ -26,7 +26,11 @@ export function fitsUnparsed(plans: { charset: CharsetPlan; coding: CodingPlan }
   return !banner || (plans.coding.kind === "plain" && plans.charset.kind !== "transcode");
 }
 
-/** The page as it came, served as HTML with nosniff (as the parsing path serves it), then `banner` if given. */
+/**
+ * The page as it came, served as HTML with nosniff (as the parsing path serves it), then `banner`
+ * if given. `headers` may be `res.headers` itself (the caller's own): then, without a banner,
+ * `res` is the answer as it is, edited in place.
+ */
 export function unparsedPage(res: Response, headers: Headers, charset: CharsetPlan, banner: Uint8Array | undefined): Response {
   let body = res.body!;
   if (banner) {
@@ -35,6 +39,7 @@ export function unparsedPage(res: Response, headers: Headers, charset: CharsetPl
   }
   headers.set("content-type", charset.kind === "label" || charset.kind === "transcode" ? `text/html; charset=${charset.encoding}` : "text/html");
   headers.set("x-content-type-options", "nosniff");
+  if (!banner && headers === res.headers) return res;
   return new Response(body, { status: res.status, statusText: res.statusText, headers });
 }
 

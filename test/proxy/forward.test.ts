@@ -4,7 +4,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { NECESSARY_ONLY } from "../../src/consent/types";
 import { POLICIES } from "../../src/policy";
-import { forwardToOrigin, type ForwardOptions } from "../../src/proxy/forward";
+import { forwardToOrigin, isBuiltResponse, type ForwardOptions } from "../../src/proxy/forward";
 import { editResponseHeaders, forwardRequestHeaders, needsHopByHopEdit } from "../../src/proxy/headers";
 import { MAIA, respondPath, type Echo, echoHeader } from "../helpers";
 
@@ -13,14 +13,20 @@ const ctx = { policy, consent: NECESSARY_ONLY, secure: true, host: MAIA };
 const options: ForwardOptions = { origin: new URL(env.ORIGIN!).origin, timeoutMs: 5000 };
 const visit = (path: string, init?: RequestInit) => new Request(`https://${MAIA}${path}`, init);
 
-/** A fetched Response's headers are immutable; one the worker built itself has mutable ones. */
+/**
+ * A fetched Response's headers are immutable; one the worker built itself has mutable ones, and
+ * isBuiltResponse (which tells rewriteHtml it may edit them in place) says so.
+ */
 function isOriginsOwn(res: Response): boolean {
+  let own: boolean;
   try {
     res.headers.set("x-probe", "1");
-    return false;
+    own = false;
   } catch (e) {
-    return e instanceof TypeError;
+    own = e instanceof TypeError;
   }
+  expect(isBuiltResponse(res)).toBe(!own);
+  return own;
 }
 
 describe("forwardToOrigin builds a response only when something changed", () => {
