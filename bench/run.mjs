@@ -276,8 +276,10 @@ async function instructionCounts(originPort, bundleMain, consent) {
     bundleMain,
     file: "workerd-callgrind.capnp",
     logFile: "workerd-callgrind.log",
-    // Each request's origin bound is a timer that fires (20 s by default) into whichever case is
-    // being counted then: an hour here, so that no case counts another's timers.
+    // Each request's origin bound is a timer, cleared with the response; one that still fired (20 s
+    // by default: a code version that does not clear it, a slow request) would be counted in
+    // whichever case runs then. An hour here. (With AbortSignal.timeout, which was never cleared,
+    // the pending timers piled up over the run and raised every later count: README, Benchmarks.)
     vars: [["ORIGIN_TIMEOUT_MS", "3600000"]],
     timeoutMs: 240_000,
     start: { prefix: callgrindPrefix(dir) },
