@@ -53,6 +53,27 @@ describe("a visitor without consent, markup csp-only", () => {
     expect(await bytesOf(res)).toEqual(utf8(PAGE));
   });
 
+  it("a hostile origin's page for a refused visitor: its tracker, consent and cacheability stripped, the CSP on the proxy's own copy, the bytes as sent", async () => {
+    // The origin sets a tracker, forges a grant and a record, and offers the page to shared caches:
+    // forwardToOrigin builds its own copy, which the page path edits in place (one Response).
+    const spec: FixtureSpec = {
+      headers: [...HTML, ["cache-control", "public, max-age=600"], ["etag", '"v1"']],
+      setCookies: ["sessionid=s1; Path=/; HttpOnly", "_ga=GA1.1.1.1; Path=/; Max-Age=3600", `cookies_preferences=${encodeURIComponent('{"ga":true}')}; Path=/`, "consent-edge-http=v1.forged; Path=/"],
+      body: PAGE,
+    };
+    const res = await visit(respondPath(spec), undefined, { gpc: true });
+    expect(res.status).toBe(200);
+    expect(res.headers.getSetCookie()).toEqual(["sessionid=s1; Path=/; HttpOnly"]);
+    const csp = res.headers.get("content-security-policy")!;
+    expect(csp).toMatch(/^default-src 'self' /);
+    expect(csp).not.toContain("google-analytics.com");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("cache-control")).toBe("private, no-store");
+    expect(res.headers.get("etag")).toBeNull();
+    expect(res.headers.get("content-length")).toBe(String(utf8(PAGE).length));
+    expect(await bytesOf(res)).toEqual(utf8(PAGE));
+  });
+
   it("no choice: the origin's bytes, then the banner as ASCII after the document's end", async () => {
     const path = respondPath({ headers: HTML, body: PAGE });
     const res = await visit(path);
