@@ -76,14 +76,17 @@ function firstDifference(got, want) {
   return `${got.length} bytes against the origin's ${want.length}, first difference at byte ${i}`;
 }
 
+/** Undefined when the body is exactly `want` (a missing body is not), else `what` and where they differ. */
+function bodyDiffers(res, want, what = "body differs from the origin's") {
+  if (!res.body?.equals(want)) return `${what}: ${firstDifference(res.body ?? Buffer.alloc(0), want)}`;
+}
+
 /**
  * The origin, the pass-through worker and the floors that keep the page (an HTMLRewriter with a
  * no-op handler, the no-store copy, the one-route Hono app) return all 8 Set-Cookie lines and the page as sent.
  */
 export function checkUntouched(res, expectedBody) {
-  const bad = sameNames(res, ALL_COOKIES);
-  if (bad) return bad;
-  if (!res.body?.equals(expectedBody)) return `body differs from the origin's: ${firstDifference(res.body ?? Buffer.alloc(0), expectedBody)}`;
+  return sameNames(res, ALL_COOKIES) ?? bodyDiffers(res, expectedBody);
 }
 
 const BANNER = 'id="consent-edge-banner"';
@@ -137,7 +140,7 @@ export function checkFloorAppended(res, expectedBody, tail) {
   const bad = sameNames(res, NECESSARY_COOKIES);
   if (bad) return bad;
   const want = Buffer.concat([expectedBody, Buffer.from(tail)]);
-  if (!res.body?.equals(want)) return `body is not the origin's page and the tail: ${firstDifference(res.body ?? Buffer.alloc(0), want)}`;
+  return bodyDiffers(res, want, "body is not the origin's page and the tail");
 }
 
 /**
@@ -145,9 +148,8 @@ export function checkFloorAppended(res, expectedBody, tail) {
  * exactly one enforced Content-Security-Policy, `csp`.
  */
 export function checkFloorCsp(res, expectedBody, csp) {
-  const bad = sameNames(res, NECESSARY_COOKIES);
+  const bad = sameNames(res, NECESSARY_COOKIES) ?? bodyDiffers(res, expectedBody);
   if (bad) return bad;
-  if (!res.body?.equals(expectedBody)) return `body differs from the origin's: ${firstDifference(res.body ?? Buffer.alloc(0), expectedBody)}`;
   const got = res.headers["content-security-policy"];
   if (got !== csp) return got === undefined ? "no Content-Security-Policy header" : `Content-Security-Policy not the floor's (${String(got).length} characters, expected ${csp.length})`;
 }
