@@ -107,12 +107,12 @@ export function checkRefused(res) {
 
 /** consent-edge on a non-HTML response without consent: only the 3 necessary cookies, the body as sent. */
 export function checkNecessaryOnlyUntouched(res, expectedBody) {
-  return sameNames(res, NECESSARY_COOKIES) ?? (res.body && !res.body.equals(expectedBody) ? "body differs from the origin's" : undefined);
+  return sameNames(res, NECESSARY_COOKIES) ?? bodyDiffers(res, expectedBody);
 }
 
 /** consent-edge with full consent: all 8 cookies kept, the page byte for byte as the origin sent it. */
 export function checkFullConsent(res, expectedBody) {
-  return sameNames(res, ALL_COOKIES) ?? (res.body && !res.body.equals(expectedBody) ? "fully consented page differs from the origin's" : undefined);
+  return sameNames(res, ALL_COOKIES) ?? bodyDiffers(res, expectedBody, "fully consented page differs from the origin's");
 }
 
 /** The pass-through of the cacheable page: all 8 cookies, the page as sent, and the origin's caching headers. */
