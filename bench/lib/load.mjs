@@ -1,6 +1,8 @@
-// Closed-loop HTTP load generator on node:http keep-alive agents: N connections, each sending its
-// next request when the previous response has been read, for a fixed time; latencies go into a
-// log-linear histogram (< 1 % relative error) from which req/s, p50 and p99 are read.
+// HTTP load generators on node:http keep-alive agents. runLoad: closed loop, N connections, each
+// sending its next request when the previous response has been read, for a fixed time (the
+// throughput; at saturation its latency is mostly queueing). runRate: open loop, requests sent at a
+// fixed rate whatever the answers (the latency a request meets below saturation). Latencies go into
+// a log-linear histogram (< 1 % relative error) from which req/s, p50 and p99 are read.
 import http from "node:http";
 
 /** Log-linear latency histogram in microseconds: exact below 128 µs, then 64 sub-buckets per power of two. */
@@ -104,6 +106,74 @@ export async function runLoad({ port, path, headers = {}, connections = 50, dura
       firstError: r.firstError,
       seconds: r.seconds,
     };
+  } finally {
+    agent.destroy();
+  }
+}
+
+/**
+ * Sends requests to 127.0.0.1:port at `rate` per second for `durationMs` after `warmupMs`,
+ * whatever the answers (open loop), on at most `maxInFlight` connections. A server that stalls
+ * does not hold the next requests back, so each one that meets the stall is timed with it (a
+ * closed loop sends only one per connection into it). Each latency runs from the moment the
+ * request left; how late the generator's timers sent them is reported apart (`lateMs`, the mean),
+ * not charged to the server. A request due while `maxInFlight` are pending is not sent and counts
+ * as `skipped`. Only status 200 is timed.
+ */
+export async function runRate({ port, path, headers = {}, rate, durationMs = 3000, warmupMs = 500, maxInFlight = 256 }) {
+  if (!(rate > 0)) throw new RangeError(`runRate: rate must be positive, not ${rate}`);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight, maxFreeSockets: maxInFlight });
+  const opts = { port, path, headers, agent };
+  const interval = 1000 / rate;
+  function phase(ms, hist) {
+    const total = Math.max(1, Math.floor(ms / interval));
+    const start = performance.now();
+    let sent = 0;
+    let inFlight = 0;
+    let ok = 0;
+    let errors = 0;
+    let skipped = 0;
+    let late = 0;
+    let firstError;
+    return new Promise((resolve) => {
+      const finish = () => {
+        if (sent === total && inFlight === 0) resolve({ ok, errors, skipped, firstError, lateMs: late / Math.max(1, sent - skipped), seconds: (performance.now() - start) / 1000 });
+      };
+      const tick = () => {
+        const due = Math.min(total, Math.floor((performance.now() - start) / interval) + 1);
+        while (sent < due) {
+          const at = start + sent * interval;
+          sent++;
+          if (inFlight >= maxInFlight) {
+            skipped++;
+            continue;
+          }
+          inFlight++;
+          const t0 = performance.now();
+          late += t0 - at;
+          request(opts).then((res) => {
+            inFlight--;
+            if (res.status === 200) {
+              ok++;
+              hist?.record((performance.now() - t0) * 1000);
+            } else {
+              errors++;
+              firstError ??= res.error ? String(res.error.message) : `HTTP ${res.status}`;
+            }
+            finish();
+          });
+        }
+        if (sent < total) setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
+        else finish();
+      };
+      tick();
+    });
+  }
+  try {
+    if (warmupMs > 0) await phase(warmupMs, null);
+    const hist = new LatencyHistogram();
+    const r = await phase(durationMs, hist);
+    return { rate, rps: r.ok / r.seconds, p50Ms: hist.quantile(0.5) / 1000, p99Ms: hist.quantile(0.99) / 1000, requests: r.ok, errors: r.errors, skipped: r.skipped, lateMs: r.lateMs, firstError: r.firstError, seconds: r.seconds };
   } finally {
     agent.destroy();
   }
