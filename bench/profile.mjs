@@ -2,7 +2,7 @@
 // The same raw `workerd serve` setup as the bench, with workerd's inspector on: the V8 CPU profiler
 // samples the worker while the load generator runs the case, and the heaviest functions are printed
 // by self time and by total (inclusive) time. Cases: the ids of bench/run.mjs (c, d, D, r, m, e, f).
-// The bundle is not minified, so that functions keep their names. `-- --heap f 5` samples allocations instead. Writes the raw profile to bench/results/work/<case>.cpuprofile (open it in Chrome DevTools).
+// The bundle is not minified, so that functions keep their names. `-- --heap f 5` samples allocations instead; `-- --csp-only c 5` profiles (c*) (MARKUP_MODE=csp-only). Writes the raw profile to bench/results/work/<case>.cpuprofile (open it in Chrome DevTools).
 import fs from "node:fs";
 import path from "node:path";
 import { spawn } from "node:child_process";
@@ -21,6 +21,8 @@ const workerdPath = typeof workerd === "string" ? workerd : workerd.default;
 const args = process.argv.slice(2);
 // --heap: V8's sampling heap profiler instead (allocations, those already collected included).
 const heap = args.includes("--heap");
+// --csp-only: the worker with MARKUP_MODE=csp-only (the starred cases: c -> c*, r -> r*, m -> m*, e -> e*).
+const cspOnly = args.includes("--csp-only");
 const [caseId = "f", secondsArg = "5"] = args.filter((a) => !a.startsWith("--"));
 const CASES = {
   c: { path: PATHS.page },
@@ -107,6 +109,7 @@ async function main() {
     mainModule: bundle.main,
     ports,
     origin: `http://127.0.0.1:${origin.port}`,
+    vars: cspOnly ? [["MARKUP_MODE", "csp-only"]] : [],
     ...procs.readWranglerConfig(ROOT),
   });
   const child = spawn(workerdPath, ["serve", config, `--inspector-addr=127.0.0.1:${inspectorPort}`], { stdio: "ignore", cwd: WORK });
