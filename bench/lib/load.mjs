@@ -120,7 +120,7 @@ export async function runLoad({ port, path, headers = {}, connections = 50, dura
  * not charged to the server. A request due while `maxInFlight` are pending is not sent and counts
  * as `skipped`. Only status 200 is timed.
  */
-export async function runRate({ port, path, headers = {}, rate, durationMs = 3000, warmupMs = 500, maxInFlight = 256 }) {
+export async function runRate({ port, path, headers = {}, rate, durationMs = 3000, warmupMs = 500, maxInFlight = 2048 }) {
   if (!(rate > 0)) throw new RangeError(`runRate: rate must be positive, not ${rate}`);
   const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight, maxFreeSockets: maxInFlight });
   const opts = { port, path, headers, agent };
