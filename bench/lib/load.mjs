@@ -60,35 +60,48 @@ export function request({ port, path, method = "GET", headers = {}, agent, keepB
   });
 }
 
+/** A keep-alive agent of at most `sockets` connections, all kept open between requests. */
+const keepAliveAgent = (sockets) => new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
+
+/** A phase's answers: status 200 is a success, its latency from `t0` recorded in `hist`; anything else an error (the first one kept). */
+class Outcomes {
+  ok = 0;
+  errors = 0;
+  firstError;
+  constructor(hist) {
+    this.hist = hist;
+  }
+  add(res, t0) {
+    if (res.status === 200) {
+      this.ok++;
+      this.hist?.record((performance.now() - t0) * 1000);
+    } else {
+      this.errors++;
+      this.firstError ??= res.error ? String(res.error.message) : `HTTP ${res.status}`;
+    }
+  }
+}
+
 /**
  * Runs `connections` closed loops against 127.0.0.1:port for `durationMs` after `warmupMs`.
  * Only status 200 counts as a success; anything else is an error and is not timed.
  * `cpuNs` (optional): reads the server's CPU time, taken around the timed phase for `cpuUsPerRequest`.
  */
 export async function runLoad({ port, path, headers = {}, connections = 50, durationMs = 5000, warmupMs = 1000, cpuNs }) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
+  const agent = keepAliveAgent(connections);
   const opts = { port, path, headers, agent };
   async function phase(ms, hist) {
     const deadline = performance.now() + ms;
-    let ok = 0;
-    let errors = 0;
-    let firstError;
+    const out = new Outcomes(hist);
     async function loop() {
-      while (performance.now() < deadline && errors < 1000) {
+      while (performance.now() < deadline && out.errors < 1000) {
         const t0 = performance.now();
-        const res = await request(opts);
-        if (res.status === 200) {
-          ok++;
-          hist?.record((performance.now() - t0) * 1000);
-        } else {
-          errors++;
-          firstError ??= res.error ? String(res.error.message) : `HTTP ${res.status}`;
-        }
+        out.add(await request(opts), t0);
       }
     }
     const start = performance.now();
     await Promise.all(Array.from({ length: connections }, loop));
-    return { ok, errors, firstError, seconds: (performance.now() - start) / 1000 };
+    return { ok: out.ok, errors: out.errors, firstError: out.firstError, seconds: (performance.now() - start) / 1000 };
   }
   try {
     if (warmupMs > 0) await phase(warmupMs, null);
@@ -122,22 +135,21 @@ export async function runLoad({ port, path, headers = {}, connections = 50, dura
  */
 export async function runRate({ port, path, headers = {}, rate, durationMs = 3000, warmupMs = 500, maxInFlight = 2048 }) {
   if (!(rate > 0)) throw new RangeError(`runRate: rate must be positive, not ${rate}`);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight, maxFreeSockets: maxInFlight });
+  const agent = keepAliveAgent(maxInFlight);
   const opts = { port, path, headers, agent };
   const interval = 1000 / rate;
   function phase(ms, hist) {
     const total = Math.max(1, Math.floor(ms / interval));
     const start = performance.now();
+    const out = new Outcomes(hist);
     let sent = 0;
     let inFlight = 0;
-    let ok = 0;
-    let errors = 0;
     let skipped = 0;
     let late = 0;
-    let firstError;
     return new Promise((resolve) => {
       const finish = () => {
-        if (sent === total && inFlight === 0) resolve({ ok, errors, skipped, firstError, lateMs: late / Math.max(1, sent - skipped), seconds: (performance.now() - start) / 1000 });
+        if (sent === total && inFlight === 0)
+          resolve({ ok: out.ok, errors: out.errors, skipped, firstError: out.firstError, lateMs: late / Math.max(1, sent - skipped), seconds: (performance.now() - start) / 1000 });
       };
       const tick = () => {
         const due = Math.min(total, Math.floor((performance.now() - start) / interval) + 1);
@@ -153,13 +165,7 @@ export async function runRate({ port, path, headers = {}, rate, durationMs = 300
           late += t0 - at;
           request(opts).then((res) => {
             inFlight--;
-            if (res.status === 200) {
-              ok++;
-              hist?.record((performance.now() - t0) * 1000);
-            } else {
-              errors++;
-              firstError ??= res.error ? String(res.error.message) : `HTTP ${res.status}`;
-            }
+            out.add(res, t0);
             finish();
           });
         }
