@@ -309,7 +309,7 @@ async function instructionCounts(originPort, bundleMain, consent) {
     // Each request's origin bound is a timer, cleared with the response; one that still fired (20 s
     // by default: a code version that does not clear it, a slow request) would be counted in
     // whichever case runs then. An hour here. (With AbortSignal.timeout, which was never cleared,
-    // the pending timers piled up over the run and raised every later count: README, Benchmarks.)
+    // the pending timers piled up over the run and raised every later count: docs/benchmarks.md.)
     vars: [["ORIGIN_TIMEOUT_MS", "3600000"]],
     timeoutMs: 240_000,
     start: { prefix: callgrindPrefix(dir) },

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // `npm run check:deploy`: before `wrangler deploy`, compares wrangler.toml with the tenant
-// policies and the README, offline. Every route must lead to a tenant host (else visitors get
+// policies and the deploy guide (docs/deploying.md), offline. Every route must lead to a tenant host (else visitors get
 // 421) and, once routes are declared, every tenant host must have a route covering all of it
 // (else it is served without the worker, unfiltered); dev-only vars must be empty, the D1 id
 // real, secrets documented and never in [vars]. Mismatches are named; exit 1 on any error.
-// Options: --config <wrangler.toml> --policies <dir> --readme <README.md> (defaults: this repo's).
+// Options: --config <wrangler.toml> --policies <dir> --readme <docs/deploying.md> (defaults: this repo's).
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -20,7 +20,7 @@ const opt = (name, fallback) => {
 };
 const configPath = opt("--config", join(root, "wrangler.toml"));
 const policiesDir = opt("--policies", join(root, "policies"));
-const readmePath = opt("--readme", join(root, "README.md"));
+const readmePath = opt("--readme", join(root, "docs/deploying.md"));
 
 function die(message) {
   console.error(`check:deploy: error: ${message}`);

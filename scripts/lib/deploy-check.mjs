@@ -1,5 +1,5 @@
 // The checks behind `npm run check:deploy`, as a pure function of plain data: the raw wrangler
-// config (as wrangler reads it), the tenant hosts and modes, the README text. No I/O, no network.
+// config (as wrangler reads it), the tenant hosts and modes, the deploy guide's text (docs/deploying.md). No I/O, no network.
 // Plain Node ESM (Node 20 and 24); types in deploy-check.d.mts.
 
 /** Secrets the worker needs in production, whatever the config declares (`wrangler secret put`). */
@@ -51,7 +51,7 @@ function routesOf(config) {
  * @param {object} input
  * @param {Record<string, any>} input.config the raw wrangler config (top level, with `env`)
  * @param {Array<{ id: string, hosts: string[], mode?: string }>} input.tenants the tenant policies
- * @param {string} input.readme the README's text (where the deploy steps and secrets are documented)
+ * @param {string} input.readme the deploy guide's text (docs/deploying.md: where the deploy steps and secrets are documented)
  * @param {(dir: string) => boolean} [input.exists] whether a path (relative to the config) exists
  * @returns {{ errors: string[], warnings: string[], notes: string[] }}
  */
@@ -114,7 +114,7 @@ export function checkDeployment({ config, tenants, readme, exists = () => true }
   const deploying = anyRoutes;
   const problem = (msg) => (deploying ? errors : warnings).push(msg);
   if (!anyRoutes) {
-    warnings.push("no routes in wrangler.toml: nothing to compare with the policies; add one route per tenant host before deploying (README: Deploying)");
+    warnings.push("no routes in wrangler.toml: nothing to compare with the policies; add one route per tenant host before deploying (docs/deploying.md)");
   }
 
   for (const [envName, env] of envs) {
@@ -140,15 +140,15 @@ export function checkDeployment({ config, tenants, readme, exists = () => true }
       }
     }
     if (!readme.includes(`wrangler secret put ${name}`)) {
-      errors.push(`secret ${name}: the README does not say how to set it (\`npx wrangler secret put ${name}\`)`);
+      errors.push(`secret ${name}: the deploy guide does not say how to set it (\`npx wrangler secret put ${name}\`)`);
     }
   }
   for (const step of ["wrangler deploy", "wrangler rollback"]) {
-    if (!readme.includes(step)) errors.push(`README: the deploy section does not mention \`${step}\``);
+    if (!readme.includes(step)) errors.push(`deploy guide: it does not mention \`${step}\``);
   }
 
   for (const t of tenants) {
-    if (t.mode === "report-only") notes.push(`tenant ${t.id} is in report-only mode: it logs what it would strip and changes nothing (README: Rolling out)`);
+    if (t.mode === "report-only") notes.push(`tenant ${t.id} is in report-only mode: it logs what it would strip and changes nothing (docs/deploying.md: Rolling out)`);
   }
   if (anyRoutes && errors.length === 0) notes.push(`routes cover the ${hostOwner.size} tenant hosts and nothing else`);
   return { errors, warnings, notes };

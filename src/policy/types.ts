@@ -102,7 +102,7 @@ export interface TenantPolicy {
   parentDomains?: Record<string, string>;
   /**
    * `"enforce"` (default) strips, expires, filters and rewrites. `"report-only"` decides exactly the
-   * same way and logs it, but changes nothing: the rollout mode (README, "Rolling out").
+   * same way and logs it, but changes nothing: the rollout mode (docs/deploying.md, "Rolling out").
    */
   mode?: PolicyMode;
   /** Changes whenever the policy changes in a way that needs consent again. */
@@ -135,7 +135,7 @@ export interface TenantPolicy {
    * tracker, speculation rules, connect-only hints, meta refresh). `"csp-only"`: the operator
    * declares the portal's own markup carries none of these, so the enforced CSP does all the
    * blocking and pages pass unparsed (the banner is written after the document's end). Ignored,
-   * and the page scanned, whenever the CSP is not enforced (README, "HTML and the CSP").
+   * and the page scanned, whenever the CSP is not enforced (docs/csp.md).
    */
   markup?: MarkupMode;
 }

@@ -1,5 +1,5 @@
 /**
- * No response made for one consent state is reused for another (README, "Caching"). Pure; no I/O.
+ * No response made for one consent state is reused for another (docs/caching.md). Pure; no I/O.
  *
  * A response whose body or headers depend on the visitor's consent (an HTML or other document,
  * whose scripts are blocked or left live by the consent, with the banner and the CSP that go

@@ -25,7 +25,7 @@ async function policiesWithSixth(): Promise<string> {
   return dir;
 }
 
-const run = (config: string, policies: string, readme = join(ROOT, "README.md")) =>
+const run = (config: string, policies: string, readme = join(ROOT, "docs/deploying.md")) =>
   runNode([SCRIPT, "--config", join(FIXTURES, config), "--policies", policies, "--readme", readme], { timeoutMs: 90_000 });
 
 describe("npm run check:deploy", { timeout: 120_000 }, () => {
@@ -63,14 +63,14 @@ describe("npm run check:deploy", { timeout: 120_000 }, () => {
     expect(r.stdout).toContain("warning: no routes in wrangler.toml");
   });
 
-  it("fails when the README does not say how to set the secret or roll back", async () => {
+  it("fails when the deploy guide does not say how to set the secret or roll back", async () => {
     const tmp = await tempDir("readme");
     cleanups.push(tmp.cleanup);
     const readme = join(tmp.dir, "README.md");
     await writeFile(readme, "Deploy with wrangler deploy.");
     const r = await run("template.toml", join(ROOT, "policies"), readme);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("secret CONSENT_SECRET: the README does not say how to set it");
+    expect(r.stderr).toContain("secret CONSENT_SECRET: the deploy guide does not say how to set it");
     expect(r.stderr).toContain("does not mention `wrangler rollback`");
   });
 
