@@ -22,6 +22,8 @@ import { benchInstructions, callgrindAvailable, callgrindPrefix } from "./lib/in
 import { request, runLoad, runRate } from "./lib/load.mjs";
 import * as procs from "./lib/processes.mjs";
 import { benchStreaming } from "./lib/streaming.mjs";
+import { sizeCurve } from "./lib/size-curve.mjs";
+import { SIZED_KINDS } from "./lib/sized-pages.mjs";
 import { FLOOR_CSP, FLOOR_TAIL } from "./lib/floor-cookie-work.mjs";
 import { benchPages, PATHS } from "./origin.mjs";
 
@@ -35,7 +37,7 @@ const MiB = 2 ** 20;
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
 const onlyArg = argv.find((a) => a.startsWith("--only="));
-const only = new Set(onlyArg ? onlyArg.slice(7).split(",") : ["throughput", "decision", "streaming", "bundle", "alloc"]);
+const only = new Set(onlyArg ? onlyArg.slice(7).split(",") : ["throughput", "sizes", "decision", "streaming", "bundle", "alloc"]);
 const num = (name, dflt) => (process.env[name] ? Number(process.env[name]) : dflt);
 const OPTS = {
   // Many short alternating runs rather than few long ones: on a shared machine, drift then hits
@@ -333,6 +335,38 @@ async function instructionCounts(originPort, bundleMain, consent) {
   }
 }
 
+/** The size curve's page sizes (KB) of the ordinary page, and the size of the hostile pages and their ordinary comparison. */
+const SIZES_KB = (process.env.BENCH_SIZES_KB ?? (quick ? "10,1000,2000" : "10,100,500,1000,2000")).split(",").map(Number);
+const HOSTILE_KB = num("BENCH_HOSTILE_KB", 500);
+
+/**
+ * Extra workerd CPU per request against page size, each mode beside the empty rewriter's floor,
+ * and the hostile pages at one size (bench/lib/size-curve.mjs): sequential requests, so the figure
+ * is CPU per request, not throughput.
+ */
+async function benchSizes(ports, pid) {
+  const base = { host: HOST, cookie: NECESSARY_REQUEST_COOKIES };
+  const modes = [
+    { id: "pass", port: ports.passthrough, headers: base, label: "pass-through" },
+    { id: "scan", port: ports.edge, headers: base, label: "scan mode, banner due" },
+    { id: "csp-only", port: ports.edgeUnparsed, headers: base, label: "csp-only, banner due" },
+    { id: "floor", port: ports.floorRewriter, headers: base, label: "empty HTMLRewriter (floor)" },
+  ];
+  const pages = [
+    ...SIZES_KB.map((kb) => ({ key: `ordinary:${kb}`, kind: "ordinary", kb, path: `${PATHS.sized}?kind=ordinary&kb=${kb}` })),
+    ...(process.env.BENCH_HOSTILE === "0" ? [] : SIZED_KINDS.filter((k) => k !== "ordinary" || !SIZES_KB.includes(HOSTILE_KB)).map((kind) => ({ key: `${kind}:${HOSTILE_KB}`, kind, kb: HOSTILE_KB, path: `${PATHS.sized}?kind=${kind}&kb=${HOSTILE_KB}` }))),
+  ];
+  log(`size curve: ${pages.map((p) => p.key).join(", ")} …`);
+  const curve = await sizeCurve({
+    pid,
+    pages,
+    modes,
+    rounds: num("BENCH_SIZE_ROUNDS", quick ? 1 : 3),
+    onMeasure: (page, m, extra, pass) => log(`size ${page.key} (${m.id}): +${fmt(extra, 0)} µs CPU per request over the pass-through's ${fmt(pass, 0)}`),
+  });
+  return { modes: modes.map(({ id, label }) => ({ id, label })), pages: pages.map(({ key, kind, kb }) => ({ key, kind, kb })), curve };
+}
+
 /** Allocation cases: each consent-edge case of the 10 KB page (the cacheable one too) and the JSON API, and their pass-throughs. */
 const ALLOC_CASES = ["b", "c", "C", "d", "r", "R", "K", "D", "A", "f"];
 
@@ -507,6 +541,43 @@ function targetRows(r) {
   }
   // Floors whose cases were not run (BENCH_CASES).
   for (const [fid, f] of floors) if (!shown.has(fid)) addFloor(fid, f);
+  const sz = r.sizes;
+  if (sz) {
+    const { curve } = sz;
+    const ordinary = sz.pages.filter((p) => p.kind === "ordinary");
+    const parsed = ordinary.filter((p) => p.kb < PARSE_LIMIT_KB);
+    const slope = (mode) => perMb(parsed.map((p) => [p.kb, curve[p.key].extraUs[mode]]));
+    const [scan, floor] = [slope("scan"), slope("floor")];
+    add(
+      `size curve: scan mode's extra workerd CPU per MB ≤ 1.5× the empty rewriter's (pages ${parsed.map((p) => p.kb).join(", ")} KB, parsed)`,
+      `${fmt(scan / floor, 2)}×`,
+      Number.isFinite(scan / floor) ? scan / floor <= 1.5 : undefined,
+      `scan ${fmt(scan / 1000, 2)} ms per MB, empty rewriter ${fmt(floor / 1000, 2)}, csp-only ${fmt(slope("csp-only") / 1000, 2)} (least squares over the sizes)`,
+    );
+    const worst = (mode) => Math.max(...ordinary.map((p) => curve[p.key].extraUs[mode]));
+    for (const mode of ["scan", "csp-only"]) {
+      const w = worst(mode);
+      add(
+        `size curve: no page up to ${Math.max(...ordinary.map((p) => p.kb))} KB over 10 ms of extra workerd CPU, ${mode === "scan" ? "scan mode" : "csp-only"}, banner due`,
+        `${fmt(w / 1000, 2)} ms`,
+        Number.isFinite(w) ? w <= 10_000 : undefined,
+        ordinary.map((p) => `${p.kb} KB ${fmt(curve[p.key].extraUs[mode] / 1000, 2)} ms`).join(", ") + `; empty rewriter ${ordinary.map((p) => fmt(curve[p.key].extraUs.floor / 1000, 2)).join(", ")} ms`,
+      );
+    }
+    for (const p of sz.pages.filter((x) => x.kind !== "ordinary")) {
+      const same = curve[`ordinary:${p.kb}`];
+      const c = curve[p.key];
+      const ok = c.statuses.scan?.[200] === c.requests;
+      const ratio = c.extraUs.scan / same?.extraUs.scan;
+      const refused = !ok && c.extraUs.scan <= 10_000;
+      add(
+        `hostile markup (${p.kind}), ${p.kb} KB, scan mode: extra CPU ≤ 2× the ordinary page's of the same size, or refused before 10 ms`,
+        ok ? `${fmt(ratio, 2)}×` : `refused (${Object.entries(c.statuses.scan ?? {}).map(([st, n]) => `${n}× ${st === "0" ? "stream cut" : `HTTP ${st}`}`).join(", ")})`,
+        ok ? ratio <= 2 : refused,
+        `+${fmt(c.extraUs.scan / 1000, 2)} ms (ordinary +${fmt(same?.extraUs.scan / 1000, 2)}); empty rewriter +${fmt(c.extraUs.floor / 1000, 2)} ms${c.statuses.floor?.[200] === c.requests ? "" : " (its stream cut too)"}; csp-only +${fmt(c.extraUs["csp-only"] / 1000, 2)} ms`,
+      );
+    }
+  }
   const dec = r.decision;
   for (const [size, limit] of [[5, 2], [50, 20]]) {
     const us = dec?.results?.[size]?.us;
@@ -525,6 +596,20 @@ function targetRows(r) {
   const floorNote = bf?.gzip && b?.gzip ? `floor (hono as the worker uses it, the policy data): ${fmt(bf.gzip / 1024, 1)} KiB; consent-edge's own code: +${fmt((b.gzip - bf.gzip) / 1024, 1)} KiB` : "";
   add("bundle gzip < 30 KiB", b?.gzip ? `${fmt(b.gzip / 1024, 1)} KiB` : "n/a", b?.gzip ? b.gzip < 30 * 1024 : undefined, floorNote);
   return rows;
+}
+
+/** Pages from this size on pass unparsed in scan mode (src/rewrite/unparsed.ts, PARSE_LIMIT: 1 MiB): the slope is taken below it. */
+const PARSE_LIMIT_KB = 1048;
+
+/** Least-squares slope of [kb, µs] points, in µs per MB. */
+function perMb(points) {
+  const pts = points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+  if (pts.length < 2) return NaN;
+  const mx = pts.reduce((s, [x]) => s + x, 0) / pts.length;
+  const my = pts.reduce((s, [, y]) => s + y, 0) / pts.length;
+  const sxy = pts.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
+  const sxx = pts.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  return (sxy / sxx) * 1000;
 }
 
 /** Display names of the baselines: b, b′ (100 KB page), b″ (JSON), b‴ (many elements), bᶜ (cacheable page); c*, r*, m*, e*: markup csp-only. */
@@ -548,6 +633,22 @@ function renderMarkdown(r, rows) {
     lines.push("", "| case | what | req/s (median) | p50 ms | p99 ms | workerd CPU µs/req | runs | errors |", "|---|---|---|---|---|---|---|---|");
     for (const [id, s] of Object.entries(r.throughput.summary))
       lines.push(`| ${caseName(id)} | ${s.label}${s.verified ? "" : " (failed its check, not timed)"} | ${fmt(s.rps, 0)} | ${fmt(s.p50Ms)} | ${fmt(s.p99Ms)} | ${fmt(s.cpuUs, 0)} | ${s.runs} | ${s.errors} |`);
+  }
+  if (r.sizes) {
+    const { curve, modes } = r.sizes;
+    const others = modes.slice(1);
+    lines.push(
+      "",
+      "Extra workerd CPU per request (ms) against page size, sequential requests, each mode alternated with the pass-through of the same page (median over rounds); `cut` where the answer's stream failed:",
+      "",
+      `| page | KB | pass-through ms | ${others.map((m) => m.label).join(" | ")} |`,
+      `|---|---|---|${others.map(() => "---|").join("")}`,
+      ...r.sizes.pages.map((p) => {
+        const c = curve[p.key];
+        const cell = (m) => `+${fmt(c.extraUs[m.id] / 1000, 2)}${c.statuses[m.id]?.[200] === c.requests ? "" : " (cut)"}`;
+        return `| ${p.kind} | ${p.kb} | ${fmt(c.passUs / 1000, 2)} | ${others.map(cell).join(" | ")} |`;
+      }),
+    );
   }
   if (r.alloc) {
     lines.push(
@@ -599,7 +700,7 @@ async function main() {
   const report = { date: new Date().toISOString(), options: OPTS, cpus: (await import("node:os")).cpus().length, broken };
   report.workerdVersion = (await import("workerd")).version;
 
-  const needWorker = only.has("throughput") || only.has("streaming") || only.has("alloc") || only.has("instructions");
+  const needWorker = only.has("throughput") || only.has("sizes") || only.has("streaming") || only.has("alloc") || only.has("instructions");
   if (only.has("bundle") || needWorker) {
     log("bundling with wrangler deploy --dry-run …");
     report.bundle = await procs.bundleWorker({ root: ROOT, outdir: path.join(WORK, "bundle"), entry: OPTS.entry });
@@ -649,6 +750,7 @@ async function main() {
     }
     const consent = only.has("throughput") || only.has("alloc") || only.has("instructions") ? await benchConsent(ports) : undefined;
     if (only.has("throughput")) report.throughput = await benchThroughput(ports, workerd.pid, consent);
+    if (only.has("sizes")) report.sizes = await benchSizes(ports, workerd.pid);
     if (only.has("alloc")) {
       const gcLog = path.join(WORK, "workerd-gc.log");
       const { workerd: gcWorkerd, ports: gcPorts } = await startBenchWorkerd({
