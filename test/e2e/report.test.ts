@@ -70,7 +70,7 @@ beforeAll(async () => {
   expect((await post("action=refuse&from=page&lang=en", "cors", consent)).status).toBe(303);
   const sets = respondPath({ setCookies: ["report_probe=1; Path=/", "sessionid=s; Path=/; HttpOnly"] });
   for (let i = 0; i < 2; i++) await (await fetch(`${stack.url}${sets}`)).arrayBuffer();
-  await (await fetch(`${stack.url}/__fixture/echo`, { headers: { cookie: "visitor_probe=v; odd\tname=1" } })).arrayBuffer();
+  await (await fetch(`${stack.url}/__fixture/echo`, { headers: { cookie: "visitor_probe=v; odd\tname=1; _hjSessionUser_4321=x; _fbp=fb.1" } })).arrayBuffer();
 
   // The writes run after the answers (waitUntil): wait until the report sees all of them.
   const deadline = Date.now() + 60_000;
@@ -104,9 +104,14 @@ describe("npm run report", () => {
     expect(out).toMatch(/^ {2}visitor_probe +visitor +\S+ \S+ +\S+ \S+ +1$/m);
     // A control character in a name (here a tab) is shown escaped, never sent to the terminal as is.
     expect(out).toMatch(/^ {2}odd\\x09name +visitor +/m);
+    // Unknown names the Open Cookie Database knows are classified, by name or by wildcard prefix.
+    expect(out).toMatch(/^ {2}_hjSessionUser_4321 +visitor +\S+ \S+ +\S+ \S+ +1 +Hotjar, Functional +prefix _hjSessionUser_$/m);
+    expect(out).toMatch(/^ {2}_fbp +visitor +\S+ \S+ +\S+ \S+ +1 +Facebook, Marketing +name$/m);
+    expect(out).toMatch(/^ {2}visitor_probe +visitor +\S+ \S+ +\S+ \S+ +1$/m);
     // Declared cookies are not "unknown".
     expect(out).not.toMatch(/^ {2}sessionid /m);
-    for (const key of ["at", "ga", "matomo", "xiti"]) expect(out).toMatch(new RegExp(`^  ${DAY} +${key} +1 +1$`, "m"));
+    for (const key of ["at", "ga", "matomo", "xiti"]) expect(out).toMatch(new RegExp(`^  ${DAY} +${key} +1 +1 +50\\.0%$`, "m"));
+    expect(out).toMatch(new RegExp(`^  ${DAY} +1 +0 +0 +1$`, "m"));
     expect(out).toMatch(new RegExp(`^  \\S+ \\S+ +${withdrawalId} +withdrawal +refuse +page +script +en +Firefox +\\S+$`, "m"));
     expect(out).toMatch(/^ {2}\S+ \S+ +[A-Za-z0-9_-]{22} +choice +accept +banner +form +fr +Firefox +\S+$/m);
   });
@@ -116,11 +121,17 @@ describe("npm run report", () => {
     expect(j.status, j.stderr).toBe(0);
     const maia = JSON.parse(j.stdout).tenants.maia;
     expect(maia.unknownCookies.map((c: { name: string; source: string; count: number }) => [c.name, c.source, c.count]).sort()).toEqual([
+      ["_fbp", "visitor", 1],
+      ["_hjSessionUser_4321", "visitor", 1],
       ["odd\tname", "visitor", 1],
       ["report_probe", "origin", 2],
       ["visitor_probe", "visitor", 1],
     ]);
     expect(maia.choicesPerDay).toHaveLength(4);
+    expect(maia.choicesPerDay[0]).toMatchObject({ day: DAY, granted: 1, refused: 1, rate: 0.5 });
+    expect(maia.unknownCookies.find((c: { name: string }) => c.name === "_hjSessionUser_4321").classification).toMatchObject({ platform: "Hotjar", category: "Functional", match: "prefix", pattern: "_hjSessionUser_" });
+    expect(maia.unknownCookies.find((c: { name: string }) => c.name === "report_probe").classification).toBeNull();
+    expect(maia.choicesByDay.action).toEqual([{ day: DAY, value: "accept", count: 1 }, { day: DAY, value: "withdraw", count: 1 }]);
 
     const one = await report(["--persist-to", dir, "--record", withdrawalId]);
     expect(one.status, one.stderr).toBe(0);
