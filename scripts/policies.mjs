@@ -8,11 +8,16 @@
 // (`policies/<file>:<line>:<column>: invalid JSON: …` for a syntax error).
 // Plain Node ESM for Node 20 and 24; `--check` fails instead of writing a stale generated file;
 // `--dir <path>` validates another policies folder (same layout) and generates nothing.
+// `--push` then writes the validated policies and the host -> tenant map to Workers KV
+// (scripts/lib/policy-push.mjs, docs/scale.md): local by default (`--persist-to <dir>` for another
+// state directory than .wrangler/state), the deployed namespace with `--remote`; `--dry-run` shows
+// what it would write. Nothing is written when any file fails validation.
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadPolicyCode } from "./lib/policy-code.mjs";
 import { shippedModule } from "./lib/shipped-policies.mjs";
+import { applyPlan, describePlan, listKeys, pushPlan } from "./lib/policy-push.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -27,9 +32,18 @@ const label = dirArg >= 0 ? policiesDir : "policies";
 const generatedPath = join(root, "src/policy/bundled.generated.ts");
 const shippedPath = join(root, "src/policy/shipped.generated.ts");
 const checkOnly = args.includes("--check");
+const push = args.includes("--push");
+const remote = args.includes("--remote");
+const dryRun = args.includes("--dry-run");
+const persistArg = args.indexOf("--persist-to");
+const persistTo = persistArg >= 0 ? resolve(args[persistArg + 1] ?? ".") : undefined;
+if ((remote || dryRun || persistArg >= 0) && !push) {
+  console.error("policies: --remote, --dry-run and --persist-to go with --push");
+  process.exit(2);
+}
 
 // The worker's own policy code, bundled for Node.
-const { createRegistry, loadPolicies, findJsonSyntaxError, policyChecksum } = await loadPolicyCode();
+const { createRegistry, loadPolicies, findJsonSyntaxError, policyChecksum, compilePolicy, indexConsentPolicy, canonicalJson, kvLayout } = await loadPolicyCode();
 
 function fail(file, field, message) {
   console.error(`${label}/${file}: ${field || "(root)"}: ${message}`);
@@ -97,6 +111,14 @@ if (generate_) await writeGenerated(generatedPath, generate(Object.keys(bases).s
 
 try {
   const registry = createRegistry(bases, tenants);
+  // What the worker checks when it meets a policy (a consent cookie it can write), checked here.
+  for (const p of registry.all) {
+    try {
+      indexConsentPolicy(p);
+    } catch (e) {
+      fail(`${p.id}.json`, "services", e.message);
+    }
+  }
   const hosts = registry.all.reduce((n, p) => n + p.hosts.length, 0);
   console.log(`policies: ${registry.all.length} tenants, ${hosts} hosts, ${Object.keys(bases).length} base(s) OK`);
 } catch (e) {
@@ -109,4 +131,35 @@ if (generate_) {
   const byName = Object.fromEntries(Object.keys(tenants).sort().map((n) => [n, tenants[n]]));
   const policies = loadPolicies(bases, byName);
   await writeGenerated(shippedPath, shippedModule(policies, policyChecksum(policies)));
+}
+
+if (push) {
+  // The same validated, merged policies the bundle ships, in name order.
+  const byName = Object.fromEntries(Object.keys(tenants).sort().map((n) => [n, tenants[n]]));
+  const policies = loadPolicies(bases, byName);
+  for (const p of policies) indexConsentPolicy(compilePolicy(p));
+  const where = remote ? "the deployed KV namespace" : `local KV (${persistTo ?? ".wrangler/state"})`;
+  const options = { remote, persistTo };
+  let plan;
+  try {
+    plan = pushPlan({ policies, current: listKeys(options), now: Date.now(), layout: kvLayout, canonicalJson });
+  } catch (e) {
+    console.error(`policies: ${e.message}`);
+    process.exit(1);
+  }
+  if (plan.conflicts.length) {
+    for (const c of plan.conflicts) console.error(`${label}/${c}`);
+    process.exit(1);
+  }
+  if (dryRun) {
+    for (const line of describePlan(plan, where)) console.log(line.replace("policies: pushed to", "policies: would push to"));
+    process.exit(0);
+  }
+  try {
+    applyPlan(plan, options);
+  } catch (e) {
+    console.error(`policies: ${e.message}`);
+    process.exit(1);
+  }
+  for (const line of describePlan(plan, where)) console.log(line);
 }

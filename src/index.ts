@@ -12,11 +12,12 @@ import { cookieInventory, seeBlockedHost, seeOriginSetCookies } from "./inventor
 import { cookiesRoutes, cookiesTrailingSlash } from "./pages";
 import { chooseLang } from "./pages/i18n";
 import { POLICIES } from "./policy";
+import { policySourceOf, tenantOf, type PolicySource } from "./policy-source";
 import { proxyConfig } from "./proxy/config";
 import { tallyStrip } from "./proxy/exchange-log";
 import { forwardToOrigin, isBuiltResponse } from "./proxy/forward";
 import { errorPage } from "./proxy/pages";
-import { resolveTenant, stateFor } from "./request-state";
+import { stateFor } from "./request-state";
 import { isConsentDependentDocument, withoutReuse } from "./proxy/cache";
 import { leavesAlone, rewriteHtml } from "./rewrite";
 import { BANNER_CSS_PATH, bannerStylesheet } from "./rewrite/banner";
@@ -29,8 +30,12 @@ for (const policy of POLICIES.all) indexConsentPolicy(policy);
 // The worker's own env: every var of wrangler.toml (the shared routes need only ConsentEdgeEnv).
 const app = new Hono<WorkerEnv>();
 
+// The isolate's policy source (src/policy-source/): the bundle, and KV when POLICY_KV is bound.
+let source: PolicySource | undefined;
+
 app.use(async function tenant(c, next) {
-  const found = resolveTenant(c.req.raw, { registry: POLICIES, devTenant: c.env.DEV_TENANT });
+  source = policySourceOf(c.env, POLICIES);
+  const found = await tenantOf(c.req.raw, source, c.env.DEV_TENANT, Date.now());
   if ("status" in found) return errorPage(found.status, found.message);
   const state = await stateFor(c.req.raw, found.policy, found.host, c.env.CONSENT_SECRET);
   c.set("policy", state.policy);
@@ -41,7 +46,8 @@ app.use(async function tenant(c, next) {
   await next();
 });
 
-app.use(cookieInventory(POLICIES.byId));
+// The inventory classifies each tenant's names under the policy this isolate serves it.
+app.use(cookieInventory((id) => (source ? source.known(id) : POLICIES.byId(id))));
 
 // Never proxied: the origin never sees the reports, and a report cannot reach it.
 // Each blocked host joins the cookie inventory (source "csp").

@@ -11,7 +11,8 @@ const DEV_ONLY_VARS = {
   DEV_TENANT: "serves loopback hosts as a tenant (npm start only)",
 };
 
-const PLACEHOLDER_ID = /^0{8}-0{4}-0{4}-0{4}-0{12}$/;
+// D1 ids are UUIDs, KV namespace ids 32 hex digits: all zeros is the template's placeholder.
+const PLACEHOLDER_ID = /^(?:0{8}-0{4}-0{4}-0{4}-0{12}|0{32})$/;
 
 /**
  * A route's host and path: `"maia.opendatasoft.com/*"` → host and `/*`; a custom domain
@@ -128,6 +129,12 @@ export function checkDeployment({ config, tenants, readme, exists = () => true }
         problem(`${where}D1 binding ${db.binding}: database_id is the placeholder; run \`npx wrangler d1 create ${db.database_name ?? "consent-edge"}\` and put its id in wrangler.toml`);
       }
       if (db.migrations_dir && !exists(db.migrations_dir)) errors.push(`${where}D1 binding ${db.binding}: migrations_dir "${db.migrations_dir}" does not exist`);
+    }
+    // The policy source (src/policy-source/): KV holds what `npm run policies -- --push --remote` wrote.
+    for (const kv of env.kv_namespaces ?? []) {
+      if (typeof kv.id !== "string" || PLACEHOLDER_ID.test(kv.id)) {
+        problem(`${where}KV binding ${kv.binding}: id is the placeholder; run \`npx wrangler kv namespace create consent-edge-policies\` and put its id in wrangler.toml (docs/scale.md)`);
+      }
     }
   }
 

@@ -7,7 +7,10 @@ import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** `{ createRegistry, loadPolicies, findJsonSyntaxError, policyChecksum }` from src/policy, bundled once per call. */
+/**
+ * `{ createRegistry, loadPolicies, findJsonSyntaxError, policyChecksum, compilePolicy, indexConsentPolicy,
+ * canonicalJson, kvLayout }` from src/, bundled once per call.
+ */
 export async function loadPolicyCode() {
   const bundle = await build({
     stdin: {
@@ -15,6 +18,10 @@ export async function loadPolicyCode() {
         'export { createRegistry, loadPolicies } from "./src/policy/load.ts";',
         'export { findJsonSyntaxError } from "./src/policy/json-syntax.ts";',
         'export { policyChecksum } from "./src/policy/checksum.ts";',
+        'export { compilePolicy } from "./src/policy/compile.ts";',
+        'export { indexConsentPolicy } from "./src/consent/consent-index.ts";',
+        'export { canonicalJson } from "./src/proof/policy-hash.ts";',
+        'export * as kvLayout from "./src/policy-source/layout.ts";',
       ].join("\n"),
       resolveDir: root,
       loader: "ts",

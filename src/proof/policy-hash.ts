@@ -29,7 +29,12 @@ export function policyHash(policy: CompiledPolicy): Promise<string> {
   return hash;
 }
 
-async function sha256Hex(text: string): Promise<string> {
+/** Records the hash of a policy already computed from the same data (a KV policy verified against its pushed hash). */
+export function rememberPolicyHash(policy: CompiledPolicy, sha256: string): void {
+  HASHES.set(policy, Promise.resolve(sha256));
+}
+
+export async function sha256Hex(text: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
   let hex = "";
   for (const b of digest) hex += b.toString(16).padStart(2, "0");
