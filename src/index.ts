@@ -61,7 +61,7 @@ app.all(CSP_REPORT_PATH, (c) =>
   }),
 );
 // The banner's stylesheet, for pages that pass unparsed (rewrite/banner.ts): never proxied.
-app.all(BANNER_CSS_PATH, (c) => bannerStylesheet(c.req.method));
+app.all(BANNER_CSS_PATH, (c) => bannerStylesheet(c.req.method, c.var.policy));
 app.route("/cookies", cookiesRoutes);
 app.all("/cookies/", cookiesTrailingSlash);
 
@@ -91,7 +91,7 @@ app.all("*", async function proxy(c) {
     policy,
     consent,
     banner,
-    lang: url ? chooseLang(url.searchParams.get("lang") ?? undefined, cookieValues(c.get("cookies"), "django_language")[0], c.req.header("accept-language")) : "en",
+    lang: url ? chooseLang(policy, url.searchParams.get("lang") ?? undefined, cookieValues(c.get("cookies"), "django_language")[0], c.req.header("accept-language")) : "en",
     returnPath: url ? url.pathname + url.search : "/",
     report: sampleReport(reportSample(policy, c.env.CSP_REPORT_SAMPLE)),
     secure,

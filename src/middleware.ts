@@ -147,12 +147,12 @@ export function cookiesPage(options: CookiesPageOptions): Hono<ConsentEdgeEnv> {
 export function consentBanner(options: ConsentBannerOptions): MiddlewareHandler<ConsentEdgeEnv> {
   const choose = policyChooser("consentBanner", options?.policy);
   const cookiesPath = options.cookiesPath ?? "/cookies";
-  const langOf: (c: Context) => Lang =
+  const langOf: (c: Context, policy: CompiledPolicy) => Lang =
     typeof options.lang === "function"
       ? options.lang
       : options.lang !== undefined
         ? ((lang: Lang) => () => lang)(options.lang)
-        : (c) => chooseLang(c.req.query("lang"), cookieValues(c.var.cookies ?? [], "django_language")[0], c.req.header("accept-language"));
+        : (c, policy) => chooseLang(policy, c.req.query("lang"), cookieValues(c.var.cookies ?? [], "django_language")[0], c.req.header("accept-language"));
 
   return async function consentBanner(c, next) {
     await next();
@@ -162,7 +162,7 @@ export function consentBanner(options: ConsentBannerOptions): MiddlewareHandler<
     const due = !state.consent.explicit && state.consent.source !== "gpc" && state.policy.banner?.enabled !== false && !isReportOnly(state.policy);
     if (!due || url.pathname === cookiesPath || url.pathname.startsWith(`${cookiesPath}/`)) return;
     const res = c.res;
-    const out = injectBanner(res, { policy: state.policy, lang: langOf(c), returnPath: url.pathname + url.search });
+    const out = injectBanner(res, { policy: state.policy, lang: langOf(c, state.policy), returnPath: url.pathname + url.search });
     if (out === res) return;
     // As in consentEdge: clear first, or Hono copies the old Set-Cookie lines onto the new response.
     c.res = undefined;

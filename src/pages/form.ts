@@ -1,6 +1,6 @@
 /** Reads the preference form and validates its `return` path. Pure; no I/O. */
 import { choicePlace, type ChoicePlace } from "../proof/record";
-import { LANGS, type CompiledPolicy, type Lang } from "../policy/types";
+import type { CompiledPolicy, Lang } from "../policy/types";
 import { optionalConsentKeys } from "./view";
 
 export const RETURN_MAX_LENGTH = 1024;
@@ -69,6 +69,6 @@ export function parsePreferenceForm(form: URLSearchParams, policy: CompiledPolic
     granted,
     returnTo: safeReturnPath(form.get("return")) ?? DEFAULT_RETURN,
     place: choicePlace(form.get("from")),
-    lang: (LANGS as readonly string[]).includes(lang ?? "") ? (lang as Lang) : undefined,
+    lang: lang !== null && policy.languages.includes(lang) ? lang : undefined,
   };
 }

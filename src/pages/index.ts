@@ -4,6 +4,6 @@ export { buildPolicyView, type PolicyView } from "./view";
 export { renderPolicyPage } from "./policy-page";
 export { renderPolicyMarkdown } from "./markdown";
 export { buildDeclaration, type CookieDeclarationJson } from "./declaration";
-export { chooseLang, localize } from "./i18n";
+export { chooseLang, localizeText } from "./i18n";
 export { chooseFormat, type PageFormat } from "./negotiate";
 export { parsePreferenceForm, safeReturnPath } from "./form";

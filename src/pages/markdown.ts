@@ -1,5 +1,4 @@
 /** Renders the policy view as CommonMark/GFM text (sections, then one table per category). Pure; no I/O. */
-import { UI } from "./i18n";
 import { serviceRows, type PolicyView, type ServiceView } from "./view";
 
 /** Text outside tables: raw HTML is neutralised, line structure kept. */
@@ -37,7 +36,7 @@ function serviceRow(s: ServiceView): string {
 }
 
 export function renderPolicyMarkdown(view: PolicyView): string {
-  const t = UI[view.lang];
+  const t = view.ui;
   const out: string[] = [`# ${escapeMarkdownText(view.title)}`, ""];
   for (const sec of view.sections) {
     out.push(`${"#".repeat(sec.level)} ${escapeMarkdownText(sec.heading)}`, "");

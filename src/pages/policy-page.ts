@@ -4,7 +4,8 @@
  * page has no script: the form is a plain POST. Plain strings rather than hono/jsx keep ~5 KiB
  * (gzip) of JSX runtime out of the worker bundle.
  */
-import { UI, type UiStrings } from "./i18n";
+import { fill, type UiStrings } from "../i18n/strings";
+import { CONSENT_COOKIE } from "../consent/serialize";
 import { serviceRows, type CategoryView, type PolicyView, type ServiceView } from "./view";
 
 /** Inline styles, allowed by the CSP nonce. Focus is always visible (WCAG 2.4.7). */
@@ -35,8 +36,8 @@ td code{white-space:normal;overflow-wrap:anywhere}
 .scroll-hint{display:block}
 .actions button{flex:1 1 10rem;min-width:0}
 }
-caption{text-align:left;font-weight:600;padding:.25rem 0;max-width:calc(100vw - 2.5rem)}
-th,td{border:1px solid #999;padding:.4rem .5rem;text-align:left;vertical-align:top}
+caption{text-align:start;font-weight:600;padding:.25rem 0;max-width:calc(100vw - 2.5rem)}
+th,td{border:1px solid #999;padding:.4rem .5rem;text-align:start;vertical-align:top}
 thead th{background:#eee}
 ul.plain{list-style:none;margin:0;padding:0}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:.9em}
@@ -59,8 +60,31 @@ export function esc(value: string): string {
   return value.replace(/[&<>"']/g, (ch) => ESCAPES[ch]);
 }
 
+/** ` lang="…"` when a text is not in the page's language (a policy text's fallback), else nothing. */
+function langAttr(lang: string | undefined): string {
+  return lang === undefined ? "" : ` lang="${esc(lang)}"`;
+}
+
+/** A text escaped, in a `<span lang>` when it is not in the page's language. */
+function inLang(text: string, lang: string | undefined): string {
+  return lang === undefined ? esc(text) : `<span lang="${esc(lang)}">${esc(text)}</span>`;
+}
+
+/**
+ * A Latin-script name (cookie, provider, record id) isolated from the text around it, so that
+ * `_ga` or `__Host-consent-edge` keeps its order inside Arabic text (Unicode bidi, UAX #9).
+ */
+function bdi(html: string): string {
+  return `<bdi>${html}</bdi>`;
+}
+
+/** A UI string with its placeholders filled: text escaped, values as given (already HTML). */
+function uiHtml(template: string, values: Record<string, string>): string {
+  return fill(template, values, esc, (v) => v);
+}
+
 /** The items of a list rendered and joined. */
-function each<T>(items: readonly T[], render: (item: T) => string): string {
+function each<T>(items: readonly T[], render: (item: T, index: number) => string): string {
   return items.map(render).join("");
 }
 
@@ -74,52 +98,61 @@ function choices(view: PolicyView, t: UiStrings, returnTo: string): string {
   return (
     `<section class="choices" aria-labelledby="your-choices"><h2 id="your-choices">${esc(t.yourChoices)}</h2>` +
     `<p>${esc(statusText(view, t))}</p>` +
-    (record ? `<p id="choice-reference">${esc(t.choiceOf(record.date))} <code>${esc(record.id)}</code>.</p>` : "") +
+    (record ? `<p id="choice-reference">${uiHtml(t.choiceOf, { date: esc(record.date) })} ${bdi(`<code>${esc(record.id)}</code>`)}.</p>` : "") +
     (explicit && view.choices.length > 0
-      ? `<ul id="current-choices">${each(view.choices, (c) => `<li>${esc(c.label)} (${esc(c.categoryName)})${esc(t.colon)}${esc(c.granted ? t.allowed : t.refused)}</li>`)}</ul>`
+      ? `<ul id="current-choices">${each(view.choices, (c) => `<li>${bdi(esc(c.label))} (${inLang(c.categoryName, c.categoryNameLang)})${esc(t.colon)}${esc(c.granted ? t.allowed : t.refused)}</li>`)}</ul>`
       : "") +
     `<form method="post" action="/cookies">` +
     `<input type="hidden" name="return" value="${esc(returnTo)}"/>` +
     `<input type="hidden" name="from" value="page"/>` +
     `<input type="hidden" name="lang" value="${esc(view.lang)}"/>` +
-    `<p>${esc(t.formIntro)}${view.consentDuration !== undefined ? esc(` ${t.storedFor(view.consentDuration)}`) : ""}</p>` +
+    `<p>${esc(t.formIntro)}${
+      view.consentDuration !== undefined
+        ? ` ${uiHtml(t.storedFor, { cookie: bdi(`<code>${esc(CONSENT_COOKIE)}</code>`), duration: inLang(view.consentDuration, view.consentDurationLang) })}`
+        : ""
+    }</p>` +
     `<div class="actions"><button type="submit" name="action" value="accept">${esc(t.acceptAll)}</button>` +
     `<button type="submit" name="action" value="refuse">${esc(t.refuseAll)}</button></div>` +
     `<fieldset><legend>${esc(t.perService)}</legend>` +
     each(view.necessary, (s) => {
       const id = esc(`necessary-${s.id}`);
-      return `<div class="switch"><input type="checkbox" id="${id}" checked="" disabled=""/><label for="${id}">${esc(s.provider)} (${esc(t.alwaysOn)})</label></div>`;
+      return `<div class="switch"><input type="checkbox" id="${id}" checked="" disabled=""/><label for="${id}">${bdi(esc(s.provider))} (${esc(t.alwaysOn)})</label></div>`;
     }) +
     each(view.choices, (c) => {
       const id = esc(`consent-${c.key}`);
-      return `<div class="switch"><input type="checkbox" id="${id}" name="${esc(c.key)}" value="on"${c.granted ? ` checked=""` : ""}/><label for="${id}">${esc(c.label)} (${esc(c.categoryName)})</label></div>`;
+      return `<div class="switch"><input type="checkbox" id="${id}" name="${esc(c.key)}" value="on"${c.granted ? ` checked=""` : ""}/><label for="${id}">${bdi(esc(c.label))} (${inLang(c.categoryName, c.categoryNameLang)})</label></div>`;
     }) +
     `</fieldset><button type="submit" class="save" name="action" value="save">${esc(t.save)}</button></form></section>`
   );
 }
 
+/** A cookie name as code, isolated: `_ga` stays `_ga` in a right-to-left page. */
+function cookieName(name: string): string {
+  return bdi(`<code>${esc(name)}</code>`);
+}
+
 function cookieNames(s: ServiceView, t: UiStrings): string {
-  return `<ul class="plain">${each(s.cookies, (k) => `<li><code>${esc(k.name)}</code>${k.prefix ? esc(` ${t.prefixNote}`) : ""}${k.httpOnly ? esc(` ${t.httpOnlyNote}`) : ""}</li>`)}</ul>`;
+  return `<ul class="plain">${each(s.cookies, (k) => `<li>${cookieName(k.name)}${k.prefix ? esc(` ${t.prefixNote}`) : ""}${k.httpOnly ? esc(` ${t.httpOnlyNote}`) : ""}</li>`)}</ul>`;
 }
 
 /** One duration when all the service's cookies share it, else one line per cookie. */
 function durations(s: ServiceView): string {
   const distinct = new Set(s.cookies.map((k) => k.duration));
-  if (distinct.size <= 1) return esc(s.cookies[0]?.duration ?? "");
-  return `<ul class="plain">${each(s.cookies, (k) => `<li><code>${esc(k.name)}</code>: ${esc(k.duration)}</li>`)}</ul>`;
+  if (distinct.size <= 1) return s.cookies[0] ? inLang(s.cookies[0].duration, s.cookies[0].durationLang) : "";
+  return `<ul class="plain">${each(s.cookies, (k) => `<li>${cookieName(k.name)}: ${inLang(k.duration, k.durationLang)}</li>`)}</ul>`;
 }
 
 function purposes(s: ServiceView): string {
   const overrides = s.cookies.filter((k) => k.purpose !== undefined);
   return (
-    esc(s.purpose) +
-    (overrides.length > 0 ? `<ul class="plain">${each(overrides, (k) => `<li><code>${esc(k.name)}</code>: ${esc(k.purpose!)}</li>`)}</ul>` : "")
+    inLang(s.purpose, s.purposeLang) +
+    (overrides.length > 0 ? `<ul class="plain">${each(overrides, (k) => `<li>${cookieName(k.name)}: ${inLang(k.purpose!, k.purposeLang)}</li>`)}</ul>` : "")
   );
 }
 
 function categoryTable(cat: CategoryView, t: UiStrings): string {
   const id = esc(`category-${cat.id}`);
-  const caption = esc(t.tableCaption(cat.name));
+  const caption = esc(fill(t.tableCaption, { category: cat.name }));
   // A narrow screen scrolls the table, not the page; the region is focusable so the keyboard
   // can scroll it too.
   const table =
@@ -131,29 +164,31 @@ function categoryTable(cat: CategoryView, t: UiStrings): string {
         `</tr></thead><tbody>` +
         each(
           cat.services.flatMap(serviceRows),
-          (s) => `<tr><th scope="row">${esc(s.provider)}</th><td>${esc(s.function)}</td><td>${cookieNames(s, t)}</td><td>${purposes(s)}</td><td>${durations(s)}</td></tr>`,
+          (s) =>
+            `<tr><th scope="row">${bdi(esc(s.provider))}</th><td${langAttr(s.functionLang)}>${esc(s.function)}</td><td>${cookieNames(s, t)}</td>` +
+            `<td>${purposes(s)}</td><td>${durations(s)}</td></tr>`,
         ) +
         `</tbody></table></div>`;
-  return `<section aria-labelledby="${id}"><h3 id="${id}">${esc(cat.name)}</h3><p>${esc(cat.description)}</p>${table}</section>`;
+  return `<section aria-labelledby="${id}"><h3 id="${id}"${langAttr(cat.nameLang)}>${esc(cat.name)}</h3><p${langAttr(cat.descriptionLang)}>${esc(cat.description)}</p>${table}</section>`;
 }
 
 /** The complete HTML document for the /cookies page. */
 export function renderPolicyPage(view: PolicyView, options: PageOptions): string {
-  const t = UI[view.lang];
+  const t = view.ui;
   const title = esc(view.title);
   return (
-    `<!DOCTYPE html><html lang="${esc(view.lang)}"><head><meta charset="utf-8"/>` +
+    `<!DOCTYPE html><html lang="${esc(view.lang)}" dir="${view.dir}"><head><meta charset="utf-8"/>` +
     `<meta name="viewport" content="width=device-width, initial-scale=1"/><meta name="referrer" content="same-origin"/>` +
-    `<title>${title}</title><style nonce="${esc(options.nonce)}">${CSS}</style></head>` +
+    `<title${langAttr(view.titleLang)}>${title}</title><style nonce="${esc(options.nonce)}">${CSS}</style></head>` +
     `<body><main><nav class="back" aria-label="${esc(t.home)}">` +
-    (options.backTo !== undefined ? `<a href="${esc(options.backTo)}" rel="prev">← ${esc(t.back)}</a>` : "") +
-    `<a href="/">${esc(t.home)}</a></nav><h1>${title}</h1>` +
+    (options.backTo !== undefined ? `<a href="${esc(options.backTo)}" rel="prev">${view.dir === "rtl" ? "→" : "←"} ${esc(t.back)}</a>` : "") +
+    `<a href="/">${esc(t.home)}</a></nav><h1${langAttr(view.titleLang)}>${title}</h1>` +
     choices(view, t, options.returnTo) +
     each(view.sections, (sec) => {
       const h = sec.level === 3 ? "h3" : "h2";
-      return `<section><${h}>${esc(sec.heading)}</${h}>${each(sec.paragraphs, (p) => `<p>${esc(p)}</p>`)}</section>`;
+      return `<section><${h}${langAttr(sec.headingLang)}>${esc(sec.heading)}</${h}>${each(sec.paragraphs, (p, i) => `<p${langAttr(sec.paragraphLangs?.[i])}>${esc(p)}</p>`)}</section>`;
     }) +
-    `<section aria-labelledby="cookie-tables"><h2 id="cookie-tables">${esc(view.tablesHeading)}</h2>` +
+    `<section aria-labelledby="cookie-tables"><h2 id="cookie-tables"${langAttr(view.tablesHeadingLang)}>${esc(view.tablesHeading)}</h2>` +
     each(view.categories, (cat) => categoryTable(cat, t)) +
     `</section></main></body></html>`
   );

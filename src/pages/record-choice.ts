@@ -40,7 +40,7 @@ export function recordChoice(c: Context<AppEnv>, choice: ChoiceMade): void {
     previous: consent.explicit ? consent.granted : NONE,
     place: choice.place,
     via: choiceVia(c.req.header("sec-fetch-mode")),
-    lang: choice.lang ?? chooseLang(undefined, cookieValues(cookies, "django_language")[0], c.req.header("accept-language")),
+    lang: choice.lang ?? chooseLang(policy, undefined, cookieValues(cookies, "django_language")[0], c.req.header("accept-language")),
     browser: browserFamily(c.req.header("user-agent")),
   };
   inBackground(

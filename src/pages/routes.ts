@@ -47,17 +47,25 @@ function plainError(c: Context<AppEnv>, message: string, status: 400 | 403 | 405
   return c.text(message, status);
 }
 
+/** The page language of this request among the tenant's languages (src/i18n/choose.ts). */
+function requestLang(c: Context<AppEnv>): string {
+  return chooseLang(c.var.policy, c.req.query("lang"), cookieValues(c.var.cookies, "django_language")[0], c.req.header("accept-language"));
+}
+
+/** A visitor-facing error, in the visitor's language (a browser can meet these: the form's own failures). */
+function visitorError(c: Context<AppEnv>, key: "errorCrossSite" | "errorFormTooLarge" | "errorSaveUnavailable", status: 403 | 413 | 503): Response {
+  const lang = requestLang(c);
+  c.header("Content-Language", lang);
+  return plainError(c, c.var.policy.uiStrings(lang)[key], status);
+}
+
 function newNonce(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return btoa(String.fromCharCode(...bytes));
 }
 
 function showPolicy(c: Context<AppEnv>): Response {
-  const lang = chooseLang(
-    c.req.query("lang"),
-    cookieValues(c.var.cookies, "django_language")[0],
-    c.req.header("accept-language"),
-  );
+  const lang = requestLang(c);
   const view = buildPolicyView(c.var.policy, c.var.consent, lang);
   const format = chooseFormat(c.req.header("accept"));
   c.header("Vary", "Accept, Accept-Language, Cookie");
@@ -93,7 +101,7 @@ const refuseCrossSite: MiddlewareHandler<AppEnv> = async function refuseCrossSit
       await sameOrigin(c, async () => {});
     } catch (err) {
       if (err instanceof HTTPException && err.status === 403) {
-        return plainError(c, "Cross-site form posts are refused.", 403);
+        return visitorError(c, "errorCrossSite", 403);
       }
       throw err;
     }
@@ -103,7 +111,7 @@ const refuseCrossSite: MiddlewareHandler<AppEnv> = async function refuseCrossSit
 
 const limitFormSize = bodyLimit({
   maxSize: MAX_FORM_BYTES,
-  onError: (c) => plainError(c as Context<AppEnv>, "Form too large.", 413),
+  onError: (c) => visitorError(c as Context<AppEnv>, "errorFormTooLarge", 413),
 });
 
 async function savePreferences(c: Context<AppEnv>): Promise<Response> {
@@ -124,7 +132,7 @@ async function savePreferences(c: Context<AppEnv>): Promise<Response> {
 
   // Without the secret no record can be signed: the choice cannot be kept (fail closed; logged once).
   const key = consentKey(c.env?.CONSENT_SECRET);
-  if (!key) return plainError(c, "Your choice cannot be saved right now. Please try again later.", 503);
+  if (!key) return visitorError(c, "errorSaveUnavailable", 503);
 
   // The record of this decision: its id is the reference the visitor and the operator share.
   const record = newConsentRecord(form.granted, Date.now());

@@ -4,10 +4,18 @@
  */
 import { CONSENT_COOKIE } from "../consent/serialize";
 import type { Consent } from "../consent/types";
-import type { Category, CompiledPolicy, Lang } from "../policy/types";
-import { localize, UI } from "./i18n";
+import { formatDateTime, localizeDuration, localizeText, type Localized } from "../i18n/localize";
+import { BASE_LANG, BUILTIN_UI, type UiStrings } from "../i18n/strings";
+import type { Category, CompiledPolicy, Lang, LocalizedText } from "../policy/types";
 
-export interface CookieView {
+/**
+ * Every text of the view is in the page's language, except where a policy text has no version in
+ * it: that field is then in the policy's default language, and its sibling `<field>Lang` says so
+ * (the HTML puts it in a `lang` attribute). Absent when the text is in the page's language.
+ */
+type Lang_<K extends string> = { [P in `${K}Lang`]?: Lang };
+
+export interface CookieView extends Lang_<"duration" | "function" | "purpose"> {
   name: string;
   prefix: boolean;
   duration: string;
@@ -18,7 +26,7 @@ export interface CookieView {
   httpOnly: boolean;
 }
 
-export interface ServiceView {
+export interface ServiceView extends Lang_<"function" | "purpose"> {
   id: string;
   consentKey: string;
   category: Category;
@@ -28,7 +36,7 @@ export interface ServiceView {
   cookies: CookieView[];
 }
 
-export interface CategoryView {
+export interface CategoryView extends Lang_<"name" | "description"> {
   id: Category;
   name: string;
   description: string;
@@ -36,14 +44,16 @@ export interface CategoryView {
   services: ServiceView[];
 }
 
-export interface SectionView {
+export interface SectionView extends Lang_<"heading"> {
   heading: string;
   level: 2 | 3;
   paragraphs: string[];
+  /** Per paragraph, as `<field>Lang`; absent when every paragraph is in the page's language. */
+  paragraphLangs?: Array<Lang | undefined>;
 }
 
 /** One switch of the preference form: a consent key and the services that answer to it. */
-export interface ChoiceView {
+export interface ChoiceView extends Lang_<"categoryName"> {
   key: string;
   /** Providers answering to the key, joined ("Google Analytics"). */
   label: string;
@@ -60,8 +70,12 @@ export interface ConsentView {
   record?: { id: string; date: string };
 }
 
-export interface PolicyView {
+export interface PolicyView extends Lang_<"title" | "tablesHeading" | "consentDuration"> {
   lang: Lang;
+  /** "ltr" or "rtl": the direction of the page's language. */
+  dir: "ltr" | "rtl";
+  /** The UI strings of the page's language (the policy's overrides included). Not part of the JSON. */
+  ui: UiStrings;
   tenant: string;
   revision: string;
   siteUrl: string;
@@ -90,32 +104,44 @@ export function fillSite(text: string, siteUrl: string): string {
 }
 
 export function buildPolicyView(policy: CompiledPolicy, consent: Consent, lang: Lang): PolicyView {
-  const site = (t: Parameters<typeof localize>[0]) => fillSite(localize(t, lang), policy.siteUrl);
+  const ui = policy.uiStrings(lang);
+  // A language the policy does not offer is shown in its default language, and said so.
+  if (!policy.languages.includes(lang)) lang = policy.defaultLanguage;
+  /** `{ [key]: text, [key + "Lang"]: its language when not the page's }`. */
+  function field<K extends string>(key: K, l: Localized): Record<K, string> & Lang_<K> {
+    const out = { [key]: l.text } as Record<K, string> & Lang_<K>;
+    if (l.lang !== undefined && l.lang !== lang) (out as Record<string, string>)[`${key}Lang`] = l.lang;
+    return out;
+  }
+  const text = (t: LocalizedText): Localized => {
+    const l = localizeText(t, lang, policy.defaultLanguage);
+    return { ...l, text: fillSite(l.text, policy.siteUrl) };
+  };
   const services: ServiceView[] = policy.services.map((s) => ({
     id: s.id,
     consentKey: s.consentKey,
     category: s.category,
     provider: s.provider,
-    function: site(s.function),
-    purpose: site(s.purpose),
+    ...field("function", text(s.function)),
+    ...field("purpose", text(s.purpose)),
     cookies: s.cookies.map((k) => ({
       name: k.name,
       prefix: k.prefix === true,
-      duration: localize(k.duration, lang),
-      ...(k.function === undefined ? {} : { function: site(k.function) }),
-      ...(k.purpose === undefined ? {} : { purpose: site(k.purpose) }),
+      ...field("duration", localizeDuration(k.duration, lang, policy.defaultLanguage, ui)),
+      ...(k.function === undefined ? {} : field("function", text(k.function))),
+      ...(k.purpose === undefined ? {} : field("purpose", text(k.purpose))),
       httpOnly: k.httpOnly === true,
     })),
   }));
 
-  const categoryNames = new Map<Category, string>();
+  const categoryNames = new Map<Category, Localized>();
   const categories: CategoryView[] = policy.categories.map((cat) => {
-    const name = localize(cat.name, lang);
+    const name = localizeText(cat.name, lang, policy.defaultLanguage);
     categoryNames.set(cat.id, name);
     return {
       id: cat.id,
-      name,
-      description: site(cat.description),
+      ...field("name", name),
+      ...field("description", text(cat.description)),
       necessary: cat.id === "necessary",
       services: services.filter((s) => s.category === cat.id),
     };
@@ -133,29 +159,39 @@ export function buildPolicyView(policy: CompiledPolicy, consent: Consent, lang: 
     const choice = {
       key: s.consentKey,
       label: s.provider,
-      categoryName: categoryNames.get(s.category) ?? s.category,
+      ...field("categoryName", categoryNames.get(s.category) ?? { text: s.category }),
       granted: consent.granted.has(s.consentKey),
     };
     byKey.set(s.consentKey, choice);
     choices.push(choice);
   }
 
-  const sections: SectionView[] = policy.sections.map((sec) => ({
-    heading: site(sec.heading),
-    level: sec.level ?? 2,
-    paragraphs: sec.paragraphs.map(site),
-  }));
+  const sections: SectionView[] = policy.sections.map((sec) => {
+    const paragraphs = sec.paragraphs.map(text);
+    const langs = paragraphs.map((p) => (p.lang !== undefined && p.lang !== lang ? p.lang : undefined));
+    return {
+      ...field("heading", text(sec.heading)),
+      level: sec.level ?? 2,
+      paragraphs: paragraphs.map((p) => p.text),
+      ...(langs.some((l) => l !== undefined) ? { paragraphLangs: langs } : {}),
+    };
+  });
   const last = sections.at(-1);
-  const tablesHeading = last?.level === 2 && last.paragraphs.length === 0 ? sections.pop()!.heading : UI[lang].cookiesHeading;
+  const tablesHeading: Localized =
+    last?.level === 2 && last.paragraphs.length === 0
+      ? (sections.pop(), { text: last.heading, lang: last.headingLang })
+      : { text: ui.cookiesHeading };
 
   const view: PolicyView = {
     lang,
+    dir: ui.dir === "rtl" ? "rtl" : "ltr",
+    ui,
     tenant: policy.id,
     revision: policy.revision,
     siteUrl: policy.siteUrl,
-    title: site(policy.title),
+    ...field("title", text(policy.title)),
     sections,
-    tablesHeading,
+    ...field("tablesHeading", tablesHeading),
     categories,
     services,
     necessary: services.filter((s) => s.category === "necessary"),
@@ -163,21 +199,16 @@ export function buildPolicyView(policy: CompiledPolicy, consent: Consent, lang: 
     consent: { explicit: consent.explicit, source: consent.source, granted: [...consent.granted].sort() },
   };
   if (consent.explicit && consent.recordId && consent.decidedAt !== undefined && Number.isFinite(consent.decidedAt)) {
-    view.consent.record = { id: consent.recordId, date: formatDecisionTime(consent.decidedAt, lang) };
+    view.consent.record = { id: consent.recordId, date: formatDateTime(consent.decidedAt, ui) };
   }
   const declared = policy.classify(CONSENT_COOKIE);
-  if (declared) view.consentDuration = localize(declared.cookie.duration, lang);
+  if (declared) Object.assign(view, field("consentDuration", localizeDuration(declared.cookie.duration, lang, policy.defaultLanguage, ui)));
   return view;
 }
 
-const DECISION_TIME: Record<Lang, Intl.DateTimeFormat> = {
-  en: new Intl.DateTimeFormat("en-GB", { dateStyle: "long", timeStyle: "short", timeZone: "UTC" }),
-  fr: new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeStyle: "short", timeZone: "UTC" }),
-};
-
-/** "1 December 2026 at 08:58 UTC": the time a choice was made, as the visitor reads it next to its reference. */
-export function formatDecisionTime(time: number, lang: Lang): string {
-  return `${DECISION_TIME[lang].format(time)} UTC`;
+/** "1 December 2026 at 08:58 UTC": the time a choice was made, in `lang` (the policy's UI strings say how). */
+export function formatDecisionTime(time: number, lang: Lang, policy?: Pick<CompiledPolicy, "uiStrings">): string {
+  return formatDateTime(time, policy ? policy.uiStrings(lang) : (BUILTIN_UI[lang] ?? BUILTIN_UI[BASE_LANG]));
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Builds the cookie-name index of a validated policy. Pure; no I/O.
  */
+import { BASE_LANG, BUILTIN_UI, type UiStrings } from "../i18n/strings";
 import { resolveParentDomain } from "./host";
 import type { CompiledPolicy, CookieClassification, ServiceDeclaration, TenantPolicy } from "./types";
 
@@ -37,5 +38,14 @@ export function compilePolicy(policy: TenantPolicy): CompiledPolicy {
     return parents.has(host) ? parents.get(host) : resolveParentDomain(host, policy);
   }
 
-  return { ...policy, classify, servicesByKey, parentDomainFor };
+  // The UI strings per language: built-in ones shared by every policy that changes none.
+  const ui: Record<string, UiStrings> = { ...BUILTIN_UI };
+  for (const [lang, overrides] of Object.entries(policy.ui ?? {})) {
+    ui[lang] = Object.freeze({ ...BUILTIN_UI[lang], ...overrides } as UiStrings);
+  }
+  const defaultLanguage = policy.defaultLanguage ?? BASE_LANG;
+  const fallback = ui[defaultLanguage] ?? BUILTIN_UI[BASE_LANG];
+  const uiStrings = (lang: string): UiStrings => (Object.hasOwn(ui, lang) ? ui[lang] : fallback);
+
+  return { ...policy, classify, servicesByKey, parentDomainFor, defaultLanguage, languages: Object.keys(ui).sort(), uiStrings };
 }

@@ -83,7 +83,7 @@ export function loadPolicies(bases: Record<string, unknown>, tenants: Record<str
 
 /**
  * Top-level fields of the tenant replace the base's, except `necessarySources`, appended to the
- * base's list, and `services`, merged by id: a new id is appended; a known id is merged field by field onto the base service, with `block.hosts` and
+ * base's list, `ui`, merged per language and key, and `services`, merged by id: a new id is appended; a known id is merged field by field onto the base service, with `block.hosts` and
  * `block.markers` appended to the base's lists. `locate` maps a field of the merged policy back
  * to the file (and index) it came from, so errors point at the line to fix.
  */
@@ -93,6 +93,16 @@ function mergeTenant(base: Json, baseFile: string, tenant: Json, tenantFile: str
   const merged: Json = { ...b, ...t };
   const baseSources = Array.isArray(b.necessarySources) ? b.necessarySources : undefined;
   if (baseSources && Array.isArray(t.necessarySources)) merged.necessarySources = [...baseSources, ...t.necessarySources];
+  // UI strings merge per language and key: a tenant overriding one string keeps the base's others.
+  const baseUi = isObject(b.ui) ? b.ui : undefined;
+  const tenantUi = isObject(t.ui) ? t.ui : undefined;
+  if (baseUi && tenantUi) {
+    const ui: Json = { ...baseUi };
+    for (const [lang, strings] of Object.entries(tenantUi)) {
+      ui[lang] = isObject(baseUi[lang]) && isObject(strings) ? { ...baseUi[lang], ...strings } : strings;
+    }
+    merged.ui = ui;
+  }
   const baseServices = Array.isArray(b.services) ? b.services : undefined;
   const tenantServices = Array.isArray(t.services) ? t.services : undefined;
   // For each merged service: its index in the base file and/or in the tenant file.
@@ -121,6 +131,14 @@ function mergeTenant(base: Json, baseFile: string, tenant: Json, tenantFile: str
       const n = Number(m[2]);
       if (n < baseSources.length) return { file: baseFile, field };
       return { file: tenantFile, field: `necessarySources[${n - baseSources.length}]${m[3]}` };
+    }
+    if (key === "ui" && baseUi && tenantUi) {
+      // ui.<lang>[.<key>]: the file that wrote the string, else the one that brought the language.
+      const [, lang, uiKey] = field.split(".");
+      const t = isObject(tenantUi[lang]) ? tenantUi[lang] : undefined;
+      const b = isObject(baseUi[lang]) ? baseUi[lang] : undefined;
+      if (t && (uiKey === undefined || Object.hasOwn(t, uiKey) || !b || !Object.hasOwn(b, uiKey))) return inTenant;
+      return b || !t ? { file: baseFile, field } : inTenant;
     }
     const origin = key === "services" && m[2] !== undefined ? origins[Number(m[2])] : undefined;
     if (!origin) {

@@ -3,11 +3,33 @@
  * `validate.ts`. Pure types; no I/O.
  */
 
-export type Lang = "en" | "fr";
-export const LANGS: readonly Lang[] = ["en", "fr"];
+import type { UiKey, UiStrings } from "../i18n/strings";
 
-/** A text in English and, where the policy has it, French. A plain string is the same in every language. */
-export type LocalizedText = string | { en: string; fr?: string };
+/** A language: its lower-case primary language subtag ("de", "ar"; LANG_TAG_PATTERN in src/i18n/strings.ts). */
+export type Lang = string;
+
+/**
+ * A text per language (`{ "en": "…", "de": "…" }`), which must hold the policy's default
+ * language (the field-by-field fallback); a plain string is the same in every language.
+ */
+export type LocalizedText = string | Readonly<Record<Lang, string>>;
+
+export const DURATION_UNITS = ["years", "months", "weeks", "days", "hours", "minutes", "seconds"] as const;
+export type DurationUnit = (typeof DURATION_UNITS)[number];
+/**
+ * A duration as data, written out in the page's language by `Intl.DurationFormat`
+ * (`{ "months": 6 }` → "6 Monate", "6 أشهر"), or a cookie that lives until the browser closes.
+ */
+export type DurationSpec = Readonly<{ session: true }> | Readonly<Partial<Record<DurationUnit, number>>>;
+
+/** UI strings a policy adds or overrides, per language: any key of src/i18n/languages/en.json. */
+export type UiOverrides = Readonly<Record<Lang, Readonly<Partial<Record<UiKey, string>>>>>;
+
+/** The portal's own cookie banner, hidden while the worker's is due. */
+export interface PortalBannerDeclaration {
+  /** A CSS selector list matching the portal's banner (`#cookie-law-banner, .ods-cookie-consent`). */
+  hide: string;
+}
 
 export type Category = "necessary" | "functional" | "statistics" | "marketing";
 export const CATEGORIES: readonly Category[] = ["necessary", "functional", "statistics", "marketing"];
@@ -17,8 +39,8 @@ export interface CookieDeclaration {
   /** The exact cookie name, or the prefix when `prefix` is true (`_ga_`, `_pk_id.`). Case-sensitive, as browsers compare names. */
   name: string;
   prefix?: boolean;
-  /** How long the cookie lives, as the policy states it ("6 months", "session"). */
-  duration: LocalizedText;
+  /** How long the cookie lives: `{ "months": 6 }`, `{ "session": true }`, or a text ("30 minutes of inactivity"). */
+  duration: LocalizedText | DurationSpec;
   /** Overrides the service's "Function and location" for this cookie (one table row per cookie). */
   function?: LocalizedText;
   /** Overrides the service's purpose for this cookie. */
@@ -138,6 +160,18 @@ export interface TenantPolicy {
    * and the page scanned, whenever the CSP is not enforced (docs/csp.md).
    */
   markup?: MarkupMode;
+  /**
+   * The language of visitors whose request names none this policy offers, and the language every
+   * text of the policy must have (the field-by-field fallback). Default "en".
+   */
+  defaultLanguage?: Lang;
+  /**
+   * UI strings per language (docs/i18n.md): for a built-in language, the strings given replace the
+   * built-in ones; a language that is not built in is added, and must give every key.
+   */
+  ui?: UiOverrides;
+  /** The portal's own cookie banner, hidden by a CSS rule shipped with the worker's banner while that is due. */
+  portalBanner?: PortalBannerDeclaration;
 }
 
 export type MarkupMode = "scan" | "csp-only";
@@ -163,4 +197,10 @@ export interface CompiledPolicy extends TenantPolicy {
   servicesByKey: ReadonlyMap<string, ServiceDeclaration[]>;
   /** The domain `"parent"` stands for on this host (a hostname, no port); undefined for IPs and one-label names. */
   parentDomainFor(host: string): string | undefined;
+  /** The policy's default language (`defaultLanguage`, else "en"). */
+  defaultLanguage: Lang;
+  /** The languages this policy speaks: the built-in ones and those its `ui` adds, sorted. */
+  languages: readonly Lang[];
+  /** Every UI string in `lang` (built-in strings with the policy's overrides); the default language's for a language not offered. */
+  uiStrings(lang: Lang): UiStrings;
 }

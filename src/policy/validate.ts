@@ -3,8 +3,9 @@
  * PolicyError naming the file and the JSON path of the first bad field. Pure; no I/O.
  * The rules mirror policies/policy.schema.json (test/policy/schema.test.ts keeps them in step).
  */
+import { BASE_LANG, BUILTIN_UI, LANG_TAG_PATTERN, PLACEHOLDERS, placeholdersOf, UI_KEYS, type UiKey } from "../i18n/strings";
 import { isUnderDomain, normalizeHost, resolveParentDomain } from "./host";
-import { CATEGORIES, CSP_MODES, MARKUP_MODES, POLICY_MODES, type Category, type TenantPolicy } from "./types";
+import { CATEGORIES, CSP_MODES, DURATION_UNITS, MARKUP_MODES, POLICY_MODES, type Category, type TenantPolicy } from "./types";
 
 export class PolicyError extends Error {
   /** The policy file, relative to policies/ ("maia.json", "base/opendatasoft.json"). */
@@ -26,7 +27,7 @@ export class PolicyError extends Error {
 export const POLICY_FIELDS = [
   "id", "hosts", "origin", "siteUrl", "parentDomain", "revision", "title", "sections",
   "categories", "services", "expireUnknown", "banner", "csp", "necessarySources", "cspReportSample",
-  "parentDomains", "mode", "markup",
+  "parentDomains", "mode", "markup", "defaultLanguage", "ui", "portalBanner",
 ] as const;
 export const REQUIRED_POLICY_FIELDS = [
   "id", "hosts", "siteUrl", "revision", "title", "sections", "categories", "services",
@@ -46,6 +47,15 @@ export const COOKIE_FIELDS = [
 export const REQUIRED_COOKIE_FIELDS = ["name", "duration"] as const;
 export const BLOCK_FIELDS = ["hosts", "markers"] as const;
 export const BANNER_FIELDS = ["enabled", "text"] as const;
+export const PORTAL_BANNER_FIELDS = ["hide"] as const;
+export const TEXT_DIRECTIONS = ["ltr", "rtl"] as const;
+/**
+ * `portalBanner.hide`: a CSS selector list. It is written into the banner's stylesheet, so it may
+ * not hold what could end a rule or the `<style>` element (`{`, `}`, `;`, `<`, `@`), start a
+ * comment or escape (`/`, `\`), nor control characters; brackets and quotes must balance
+ * (checked apart).
+ */
+export const SELECTOR_PATTERN = "^[^<{};@/\\\\\\u0000-\\u001f\\u007f]+$";
 export const SECTION_LEVELS = [2, 3] as const;
 
 /** Cookies every Opendatasoft portal needs; a necessary service must declare them by exact name. */
@@ -77,6 +87,8 @@ const KEY_RE = /* @__PURE__ */ new RegExp(KEY_PATTERN);
 const REVISION_RE = /* @__PURE__ */ new RegExp(REVISION_PATTERN);
 const PATH_RE = /* @__PURE__ */ new RegExp(PATH_PATTERN);
 const SOURCE_RE = /* @__PURE__ */ new RegExp(SOURCE_PATTERN);
+const LANG_RE = /* @__PURE__ */ new RegExp(LANG_TAG_PATTERN);
+const SELECTOR_RE = /* @__PURE__ */ new RegExp(SELECTOR_PATTERN);
 
 // Compile-time guard: each list names exactly the keys of its type.
 type Exact<T, L extends readonly PropertyKey[]> = [Exclude<keyof T, L[number]>, Exclude<L[number], keyof T>] extends [never, never] ? true : false;
@@ -88,7 +100,8 @@ const FIELDS_MATCH_TYPES: [
   Exact<TenantPolicy["services"][number]["cookies"][number], typeof COOKIE_FIELDS>,
   Exact<NonNullable<TenantPolicy["services"][number]["block"]>, typeof BLOCK_FIELDS>,
   Exact<NonNullable<TenantPolicy["banner"]>, typeof BANNER_FIELDS>,
-] = [true, true, true, true, true, true, true];
+  Exact<NonNullable<TenantPolicy["portalBanner"]>, typeof PORTAL_BANNER_FIELDS>,
+] = [true, true, true, true, true, true, true, true];
 void FIELDS_MATCH_TYPES;
 
 type Json = Record<string, unknown>;
@@ -126,11 +139,85 @@ export function validatePolicy(data: unknown, file: string): TenantPolicy {
     if (nonEmpty && v.length === 0) fail(field, "must not be empty");
     return v;
   }
+  // Set from `ui` and `defaultLanguage` before any text is read.
+  let languages: readonly string[] = Object.keys(BUILTIN_UI);
+  let defaultLang = BASE_LANG;
   function text(v: unknown, field: string): void {
     if (typeof v === "string") return void string(v, field);
-    const o = object(v, field, ["en", "fr"], ["en"]);
-    string(o.en, `${field}.en`);
-    if (o.fr !== undefined) string(o.fr, `${field}.fr`);
+    const o = object(v, field, Object.keys(isObject(v) ? v : {}), []);
+    for (const [lang, t] of Object.entries(o)) {
+      if (!languages.includes(lang)) {
+        fail(join(field, lang), `${JSON.stringify(lang)} is not a language of this policy (${languages.join(", ")}; add one under ui)`);
+      }
+      string(t, join(field, lang));
+    }
+    if (o[defaultLang] === undefined) {
+      fail(field, `has no text in the default language ${JSON.stringify(defaultLang)} (it has: ${Object.keys(o).join(", ") || "none"})`);
+    }
+  }
+  function duration(v: unknown, field: string): void {
+    if (!isObject(v) || !(Object.hasOwn(v, "session") || DURATION_UNITS.some((u) => Object.hasOwn(v, u)))) return text(v, field);
+    if (Object.hasOwn(v, "session")) {
+      object(v, field, ["session"], ["session"]);
+      if (v.session !== true) fail(`${field}.session`, `must be true, got ${describe(v.session)}`);
+      return;
+    }
+    object(v, field, DURATION_UNITS, []);
+    for (const [unit, n] of Object.entries(v)) {
+      if (typeof n !== "number" || !Number.isInteger(n) || n < 0) fail(`${field}.${unit}`, `must be a whole number of ${unit}, got ${describe(n)}`);
+    }
+  }
+  function uiStrings(v: unknown, lang: string, field: string): void {
+    const o = object(v, field, UI_KEYS, []);
+    const added = !Object.hasOwn(BUILTIN_UI, lang);
+    for (const key of UI_KEYS) {
+      const f = `${field}.${key}`;
+      if (o[key] === undefined) {
+        if (added) fail(f, `missing UI string (language ${JSON.stringify(lang)}, key ${JSON.stringify(key)}): a language that is not built in gives every key`);
+        continue;
+      }
+      const s = string(o[key], f);
+      if (key === "dir") {
+        if (!TEXT_DIRECTIONS.includes(s as "ltr")) fail(f, `must be "ltr" or "rtl", got ${describe(s)}`);
+        continue;
+      }
+      if (key === "locale") {
+        let known = false;
+        try {
+          known = Intl.DateTimeFormat.supportedLocalesOf(s).length > 0;
+        } catch {
+          /* not a BCP 47 tag: reported below */
+        }
+        if (!known) fail(f, `${JSON.stringify(s)} is not a locale Intl knows (a BCP 47 tag such as "pt-PT")`);
+        continue;
+      }
+      const expected = PLACEHOLDERS[key as UiKey] ?? [];
+      const found = placeholdersOf(s);
+      for (const name of expected) {
+        if (!found.includes(name)) fail(f, `must keep the placeholder {${name}} (language ${JSON.stringify(lang)}, key ${JSON.stringify(key)})`);
+      }
+      for (const name of found) {
+        if (!expected.includes(name)) {
+          fail(f, `unknown placeholder {${name}} (language ${JSON.stringify(lang)}, key ${JSON.stringify(key)}; allowed: ${expected.map((n) => `{${n}}`).join(", ") || "none"})`);
+        }
+      }
+    }
+  }
+  function selectorList(v: unknown, field: string): void {
+    const s = string(v, field, SELECTOR_RE, "may not hold <, {, }, ;, @, /, \\ or control characters");
+    const closers: string[] = [];
+    let quote = "";
+    for (const ch of s) {
+      if (quote) {
+        if (ch === quote) quote = "";
+      } else if (ch === '"' || ch === "'") quote = ch;
+      else if (ch === "(") closers.push(")");
+      else if (ch === "[") closers.push("]");
+      else if (ch === ")" || ch === "]") {
+        if (closers.pop() !== ch) fail(field, `${JSON.stringify(s)} has an unbalanced ${JSON.stringify(ch)}`);
+      }
+    }
+    if (quote || closers.length > 0) fail(field, `${JSON.stringify(s)} has an unclosed ${quote ? "quote" : JSON.stringify(closers.at(-1) === ")" ? "(" : "[")}`);
   }
   function hostname(v: unknown, field: string): string {
     const s = string(v, field);
@@ -154,6 +241,23 @@ export function validatePolicy(data: unknown, file: string): TenantPolicy {
 
   const p = object(data, "", POLICY_FIELDS, REQUIRED_POLICY_FIELDS);
   string(p.id, "id", ID_RE, "must be kebab-case (a-z, 0-9, -)");
+  if (p.ui !== undefined) {
+    const ui = object(p.ui, "ui", Object.keys(isObject(p.ui) ? p.ui : {}), []);
+    for (const [lang, strings] of Object.entries(ui)) {
+      string(lang, `ui.${lang}`, LANG_RE, "is not a language tag: a lower-case primary language subtag (ISO 639), such as \"de\" or \"eu\"");
+      uiStrings(strings, lang, `ui.${lang}`);
+    }
+    languages = [...new Set([...languages, ...Object.keys(ui)])].sort();
+  }
+  if (p.defaultLanguage !== undefined) {
+    const lang = string(p.defaultLanguage, "defaultLanguage");
+    if (!languages.includes(lang)) fail("defaultLanguage", `${JSON.stringify(lang)} is not a language of this policy (${languages.join(", ")}; add one under ui)`);
+    defaultLang = lang;
+  }
+  if (p.portalBanner !== undefined) {
+    const pb = object(p.portalBanner, "portalBanner", PORTAL_BANNER_FIELDS, PORTAL_BANNER_FIELDS);
+    selectorList(pb.hide, "portalBanner.hide");
+  }
   const hosts = array(p.hosts, "hosts", true);
   hosts.forEach((h, i) => {
     hostname(h, `hosts[${i}]`);
@@ -252,7 +356,7 @@ export function validatePolicy(data: unknown, file: string): TenantPolicy {
       if (cookieOwners.has(owner)) fail(`${cf}.name`, `cookie ${owner} is already declared by ${cookieOwners.get(owner)}`);
       cookieOwners.set(owner, `service "${id}"`);
       if (category === "necessary" && !c.prefix) necessaryCookies.add(name);
-      text(c.duration, `${cf}.duration`);
+      duration(c.duration, `${cf}.duration`);
       if (c.function !== undefined) text(c.function, `${cf}.function`);
       if (c.purpose !== undefined) text(c.purpose, `${cf}.purpose`);
       boolean(c.httpOnly, `${cf}.httpOnly`);

@@ -3,9 +3,8 @@
  * XHTML pages. Pure; every interpolated value is escaped.
  */
 import { escapeHtml } from "../html";
-import { localize } from "../pages/i18n";
+import { localizeText } from "../i18n/localize";
 import type { CompiledPolicy, Lang } from "../policy/types";
-import { BANNER_STRINGS } from "./banner-strings";
 
 export const BANNER_ID = "consent-edge-banner";
 
@@ -22,7 +21,7 @@ const CSS =
   `padding:1em;background:#fff;color:#111;border-top:2px solid #111;font:16px/1.4 system-ui,sans-serif;overflow-wrap:break-word}` +
   `@media (hover:none),(pointer:coarse){#${BANNER_ID}{right:auto;bottom:auto;width:100vw;top:100vh;top:100svh;transform:translateY(-100%);max-height:60vh;max-height:60svh;overflow-y:auto}}` +
   `#${BANNER_ID} p{margin:0 0 .75em}#${BANNER_ID} form{display:inline-flex;flex-wrap:wrap;max-width:100%}` +
-  `#${BANNER_ID} button{margin:0 .5em .5em 0;padding:.5em 1.25em;font:inherit;font-weight:600;` +
+  `#${BANNER_ID} button{margin:0;margin-inline-end:.5em;margin-block-end:.5em;padding:.5em 1.25em;font:inherit;font-weight:600;` +
   `color:#fff;background:#1a4d8f;border:2px solid #1a4d8f;border-radius:4px;cursor:pointer}` +
   `#${BANNER_ID} button:focus-visible,#${BANNER_ID} a:focus-visible{outline:3px solid #f90;outline-offset:2px}` +
   `#${BANNER_ID} a{color:#1a4d8f}`;
@@ -38,10 +37,39 @@ export const BANNER_CSS_PATH = "/.consent-edge/banner.css";
 export const BANNER_CSS = CSS;
 export const BANNER_CSS_URL = `${BANNER_CSS_PATH}?v=${fnv1a(CSS)}`;
 
-/** The stylesheet at BANNER_CSS_PATH: GET and HEAD; anything else 405. */
-export function bannerStylesheet(method: string): Response {
+/**
+ * The rule that hides the portal's own cookie banner (`portalBanner.hide`) while the worker's is
+ * due: shipped with the banner, so it costs the rewriter nothing per element. `:is()` takes the
+ * list forgivingly (an invalid selector matches nothing, the rule stays); never the worker's
+ * banner, nor an element that holds it.
+ */
+function portalBannerRule(policy: CompiledPolicy): string {
+  const hide = policy.portalBanner?.hide;
+  return hide ? `:is(${hide}):not(#${BANNER_ID}):not(:has(#${BANNER_ID})){display:none!important}` : "";
+}
+
+// Per policy: its stylesheet and the versioned URL pages link it by.
+const STYLESHEETS = new WeakMap<CompiledPolicy, { css: string; url: string }>();
+
+function stylesheetOf(policy: CompiledPolicy): { css: string; url: string } {
+  let sheet = STYLESHEETS.get(policy);
+  if (!sheet) {
+    const rule = portalBannerRule(policy);
+    sheet = rule ? { css: CSS + rule, url: `${BANNER_CSS_PATH}?v=${fnv1a(CSS + rule)}` } : { css: CSS, url: BANNER_CSS_URL };
+    STYLESHEETS.set(policy, sheet);
+  }
+  return sheet;
+}
+
+/** The banner's stylesheet for a policy: BANNER_CSS, and its portalBanner rule when it declares one. */
+export function bannerCss(policy: CompiledPolicy): string {
+  return stylesheetOf(policy).css;
+}
+
+/** The stylesheet at BANNER_CSS_PATH for the request's tenant: GET and HEAD; anything else 405. */
+export function bannerStylesheet(method: string, policy: CompiledPolicy): Response {
   if (method !== "GET" && method !== "HEAD") return new Response(null, { status: 405, headers: { allow: "GET, HEAD" } });
-  return new Response(method === "HEAD" ? null : CSS, {
+  return new Response(method === "HEAD" ? null : bannerCss(policy), {
     headers: {
       "content-type": "text/css; charset=utf-8",
       "cache-control": "public, max-age=31536000, immutable",
@@ -77,23 +105,27 @@ function bannerParts(policy: CompiledPolicy, lang: Lang): BannerParts {
   if (!byLang) PARTS.set(policy, (byLang = new Map()));
   let parts = byLang.get(lang);
   if (parts) return parts;
-  const s = BANNER_STRINGS[lang] ?? BANNER_STRINGS.en;
-  const text = policy.banner?.text !== undefined ? localize(policy.banner.text, lang) : s.text;
-  const open = `<div id="${BANNER_ID}" role="region" aria-label="${escapeHtml(s.label)}" lang="${lang}">`;
-  const rest = `<p>${escapeHtml(text)}</p>` + `<form method="post" action="/cookies">` + `<input type="hidden" name="return" value="`;
+  const s = policy.uiStrings(lang);
+  // A language the policy does not speak is shown in its default language, and said so.
+  const shown = policy.languages.includes(lang) ? lang : policy.defaultLanguage;
+  const text = policy.banner?.text !== undefined ? localizeText(policy.banner.text, shown, policy.defaultLanguage) : { text: s.bannerText };
+  const textLang = text.lang !== undefined && text.lang !== shown ? ` lang="${escapeHtml(text.lang)}" dir="${policy.uiStrings(text.lang).dir}"` : "";
+  const open = `<div id="${BANNER_ID}" role="region" aria-label="${escapeHtml(s.bannerLabel)}" lang="${escapeHtml(shown)}" dir="${escapeHtml(s.dir)}">`;
+  const rest = `<p${textLang}>${escapeHtml(text.text)}</p>` + `<form method="post" action="/cookies">` + `<input type="hidden" name="return" value="`;
+  const sheet = stylesheetOf(policy);
   parts = {
-    head: open + `<style>${CSS}</style>` + rest,
-    headLinked: open + `<link rel="stylesheet" href="${BANNER_CSS_URL}" />` + rest,
+    head: open + `<style>${sheet.css}</style>` + rest,
+    headLinked: open + `<link rel="stylesheet" href="${sheet.url}" />` + rest,
     mid:
       `" />` +
       `<input type="hidden" name="from" value="banner" />` +
-      `<input type="hidden" name="lang" value="${lang}" />` +
-      `<button type="submit" name="action" value="accept">${escapeHtml(s.accept)}</button>` +
-      `<button type="submit" name="action" value="refuse">${escapeHtml(s.refuse)}</button>` +
+      `<input type="hidden" name="lang" value="${escapeHtml(shown)}" />` +
+      `<button type="submit" name="action" value="accept">${escapeHtml(s.acceptAll)}</button>` +
+      `<button type="submit" name="action" value="refuse">${escapeHtml(s.refuseAll)}</button>` +
       `</form>` +
       // The page names where the visitor was, so it can link back there.
       `<a href="/cookies?return=`,
-    tail: `">${escapeHtml(s.more)}</a></div>`,
+    tail: `">${escapeHtml(s.bannerMore)}</a></div>`,
   };
   byLang.set(lang, parts);
   return parts;

@@ -49,7 +49,7 @@ describe.each(POLICIES.all.map((p) => [p.id, p] as const))("tenant %s", (_, poli
     const res = await call("/cookies?lang=en", { host: policy.hosts[0], https: true });
     const html = await res.text();
     const necessary = html.slice(html.indexOf('id="category-necessary"'), html.indexOf('id="category-statistics"'));
-    expect(necessary).toContain(`<th scope="row">Cloudflare</th>`);
+    expect(necessary).toContain(`<th scope="row"><bdi>Cloudflare</bdi></th>`);
     for (const name of ["__cf_bm", "cf_clearance", "_cfuvid", "__cflb", "__cfwaitingroom"]) {
       const row = necessary.split("<tr>").find((r) => r.includes(`<code>${name}</code>`));
       expect(row, name).toBeDefined();

@@ -15,9 +15,9 @@ const chosen = (extra: Partial<Consent>): Consent => ({ explicit: true, source: 
 describe("your choice of <date>, reference <id>", () => {
   it("is shown with the record id and the time, in the page's language", () => {
     const en = renderPolicyPage(buildPolicyView(POLICY, chosen({ recordId: ID, decidedAt: AT }), "en"), { nonce: "n", returnTo: "/" });
-    expect(en).toContain(`<p id="choice-reference">Your choice of 1 December 2026 at 08:58 UTC, reference <code>${ID}</code>.</p>`);
+    expect(en).toContain(`<p id="choice-reference">Your choice of 1 December 2026 at 08:58 UTC, reference <bdi><code>${ID}</code></bdi>.</p>`);
     const fr = renderPolicyPage(buildPolicyView(POLICY, chosen({ recordId: ID, decidedAt: AT }), "fr"), { nonce: "n", returnTo: "/" });
-    expect(fr).toMatch(new RegExp(`Votre choix du 1 décembre 2026[^<]*08:58 UTC, référence <code>${ID}</code>`));
+    expect(fr).toMatch(new RegExp(`Votre choix du 1 décembre 2026[^<]*08:58 UTC, référence <bdi><code>${ID}</code></bdi>`));
   });
 
   it("is absent without a record id, without a time, or without an explicit choice", () => {

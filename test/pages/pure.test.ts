@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { NECESSARY_ONLY, type Consent } from "../../src/consent/types";
 import { parsePreferenceForm, safeReturnPath } from "../../src/pages/form";
-import { chooseLang, langFromAcceptLanguage, localize } from "../../src/pages/i18n";
+import { chooseLang, langFromAcceptLanguage, localizeText } from "../../src/pages/i18n";
 import { buildDeclaration } from "../../src/pages/declaration";
 import { escapeMarkdownCell, renderPolicyMarkdown } from "../../src/pages/markdown";
 import { chooseFormat } from "../../src/pages/negotiate";
@@ -10,6 +10,9 @@ import { renderPolicyPage } from "../../src/pages/policy-page";
 import { buildPolicyView, optionalConsentKeys, serviceRows } from "../../src/pages/view";
 import { compilePolicy } from "../../src/policy/compile";
 import { POLICY, SITE, tenantPolicy } from "./fixture";
+
+// An offer of two languages, whatever the built-in ones are (test/i18n/ covers the seed languages).
+const EN_FR = { languages: ["en", "fr"], defaultLanguage: "en" };
 
 describe("chooseLang", () => {
   it.each([
@@ -23,7 +26,7 @@ describe("chooseLang", () => {
     [undefined, "es", "fr-CA,fr;q=0.9", "fr"],
     [undefined, undefined, "de", "en"],
   ] as const)("lang=%s django_language=%s accept-language=%s → %s", (q, d, a, want) => {
-    expect(chooseLang(q, d, a)).toBe(want);
+    expect(chooseLang(EN_FR, q, d, a)).toBe(want);
   });
 });
 
@@ -39,7 +42,7 @@ describe("langFromAcceptLanguage", () => {
     ["es, it", undefined],
     ["", undefined],
   ] as const)("%j → %s", (header, want) => {
-    expect(langFromAcceptLanguage(header)).toBe(want);
+    expect(langFromAcceptLanguage(EN_FR, header)).toBe(want);
   });
 });
 
@@ -164,16 +167,17 @@ describe("buildPolicyView", () => {
     ]);
     expect(v.consent).toEqual({ explicit: true, source: "cookie", granted: ["matomo"] });
   });
-  it("falls back to English for untranslated text", () => {
-    expect(localize({ en: "only english" }, "fr")).toBe("only english");
-    expect(localize("plain", "fr")).toBe("plain");
+  it("falls back, field by field, to the default language for untranslated text", () => {
+    expect(localizeText({ en: "only english" }, "fr", "en")).toEqual({ text: "only english", lang: "en" });
+    expect(localizeText({ en: "english", fr: "français" }, "fr", "en")).toEqual({ text: "français", lang: "fr" });
+    expect(localizeText("plain", "fr", "en")).toEqual({ text: "plain" });
   });
 });
 
 describe("renderPolicyPage", () => {
   const html = renderPolicyPage(buildPolicyView(POLICY, NECESSARY_ONLY, "en"), { nonce: "abc", returnTo: "/x?a=1&b=2" });
   it("is a document with lang, the nonce on the only <style>, and no script", () => {
-    expect(html.startsWith('<!DOCTYPE html><html lang="en">')).toBe(true);
+    expect(html.startsWith('<!DOCTYPE html><html lang="en" dir="ltr">')).toBe(true);
     expect(html).toContain('<style nonce="abc">');
     expect(html).not.toMatch(/<script/i);
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
@@ -239,9 +243,11 @@ describe("per-cookie function and location", () => {
 
   it("shows each cookie's function in the HTML table, one row per cookie", () => {
     const html = renderPolicyPage(view("en"), { nonce: "n", returnTo: "/" });
-    expect(html).toContain(`<tr><th scope="row">Opendatasoft</th><td>Authentication on ${SITE}</td><td><ul class="plain"><li><code>sessionid</code> (HttpOnly)</li></ul></td><td>Remember the user</td><td>2 weeks</td></tr>`);
-    expect(html).toContain('<tr><th scope="row">Opendatasoft</th><td>API (CSRF)</td>');
-    expect(html).toContain(`<tr><th scope="row">Opendatasoft</th><td>Platform, ${SITE}</td>`);
+    expect(html).toContain(
+      `<tr><th scope="row"><bdi>Opendatasoft</bdi></th><td>Authentication on ${SITE}</td><td><ul class="plain"><li><bdi><code>sessionid</code></bdi> (HttpOnly)</li></ul></td><td>Remember the user</td><td>2 weeks</td></tr>`,
+    );
+    expect(html).toContain('<tr><th scope="row"><bdi>Opendatasoft</bdi></th><td>API (CSRF)</td>');
+    expect(html).toContain(`<tr><th scope="row"><bdi>Opendatasoft</bdi></th><td>Platform, ${SITE}</td>`);
     expect(html.match(/<th scope="row">/g)).toHaveLength(6);
   });
 
@@ -316,7 +322,7 @@ describe("renderPolicyPage escaping (template strings, no JSX runtime)", () => {
     expect(tags.has("script")).toBe(false);
     // Attribute names are only the page's own: a value never turned into an attribute.
     expect(new Set(attrs.map(([, n]) => n))).toEqual(
-      new Set(["lang", "charset", "name", "content", "nonce", "class", "aria-label", "href", "rel", "aria-labelledby", "id", "method", "action", "type", "value", "checked", "disabled", "for", "role", "tabindex", "scope"]),
+      new Set(["lang", "dir", "charset", "name", "content", "nonce", "class", "aria-label", "href", "rel", "aria-labelledby", "id", "method", "action", "type", "value", "checked", "disabled", "for", "role", "tabindex", "scope"]),
     );
     // Values decode back to exactly what was given.
     const value = (tag: string, attr: string, pred: (v: string) => boolean = () => true) => attrs.filter(([t, n, v]) => t === tag && n === attr && pred(v)).map(([, , v]) => v);
@@ -333,9 +339,10 @@ describe("renderPolicyPage escaping (template strings, no JSX runtime)", () => {
     expect(html).toContain(`<title>Title${escaped}</title>`);
     expect(html).toContain(`<h1>Title${escaped}</h1>`);
     expect(html).toContain(`<td>F${escaped}</td>`);
-    expect(html).toContain(`<li><code>_ga${escaped}</code>: D0${escaped}</li>`);
-    expect(html).toContain(`<li><code>_ga_${escaped}</code> (préfixe)</li>`);
-    expect(html).toContain(`Pu${escaped}<ul class="plain"><li><code>_ga${escaped}</code>: KP${escaped}</li></ul>`);
+    const code = (name: string) => `<bdi><code>${name}</code></bdi>`;
+    expect(html).toContain(`<li>${code(`_ga${escaped}`)}: D0${escaped}</li>`);
+    expect(html).toContain(`<li>${code(`_ga_${escaped}`)} (préfixe)</li>`);
+    expect(html).toContain(`Pu${escaped}<ul class="plain"><li>${code(`_ga${escaped}`)}: KP${escaped}</li></ul>`);
     expect(html).toContain(`<p>P ${SITE}${escaped}${escaped}</p>`);
     const switches = [...html.matchAll(/<input type="checkbox" id="consent-[^"]*" name="([^"]*)" value="on"( checked="")?\/>/g)].map((m) => [m[1].split("&")[0], m[2] !== undefined]);
     expect(switches).toEqual([["ga", true], ["matomo", false], ["at", false]]);

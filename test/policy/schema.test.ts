@@ -1,7 +1,8 @@
 // Keeps policies/policy.schema.json (for editors) and src/policy/validate.ts (the build check) in step.
 import { describe, expect, it } from "vitest";
 import schema from "../../policies/policy.schema.json";
-import { CATEGORIES, CSP_MODES, POLICY_MODES } from "../../src/policy/types";
+import { LANG_TAG_PATTERN, PLACEHOLDERS, UI_KEYS } from "../../src/i18n/strings";
+import { CATEGORIES, CSP_MODES, DURATION_UNITS, POLICY_MODES } from "../../src/policy/types";
 import * as v from "../../src/policy/validate";
 
 type Node = Record<string, any>;
@@ -20,6 +21,8 @@ describe("policy.schema.json", () => {
     ["cookie", defs.cookie, v.COOKIE_FIELDS, v.REQUIRED_COOKIE_FIELDS],
     ["block", defs.block, v.BLOCK_FIELDS, []],
     ["banner", defs.banner, v.BANNER_FIELDS, ["enabled"]],
+    ["portalBanner", defs.portalBanner, v.PORTAL_BANNER_FIELDS, v.PORTAL_BANNER_FIELDS],
+    ["uiStrings", defs.uiStrings, UI_KEYS, []],
   ])("%s has the validator's fields and required list", (_, node, fields, required) => {
     expect(keys(node)).toEqual(sorted(fields));
     expect(sorted(node.required ?? [])).toEqual(sorted(required));
@@ -52,7 +55,18 @@ describe("policy.schema.json", () => {
     expect(schema.properties.necessarySources.items.pattern).toBe(v.SOURCE_PATTERN);
     expect(schema.properties.csp.enum).toEqual([...CSP_MODES]);
     expect(schema.properties.mode.enum).toEqual([...POLICY_MODES]);
-    expect(Object.keys(defs.localizedText.oneOf[1].properties)).toEqual(["en", "fr"]);
+    expect(defs.localizedText.oneOf[1].propertyNames).toEqual({ $ref: "#/$defs/langTag" });
+    expect(defs.langTag.pattern).toBe(LANG_TAG_PATTERN);
+    expect(schema.properties.ui.propertyNames).toEqual({ $ref: "#/$defs/langTag" });
+    expect(schema.properties.defaultLanguage).toMatchObject({ $ref: "#/$defs/langTag" });
+    expect(defs.portalBanner.properties.hide.pattern).toBe(v.SELECTOR_PATTERN);
+    expect(defs.uiStrings.properties.dir.enum).toEqual([...v.TEXT_DIRECTIONS]);
+    expect(Object.keys(defs.duration.oneOf[1].properties)).toEqual([...DURATION_UNITS]);
+    expect(defs.cookie.properties.duration).toEqual({ $ref: "#/$defs/duration" });
+    // The schema names each string's placeholders, as the validator checks them.
+    for (const [key, names] of Object.entries(PLACEHOLDERS)) {
+      for (const name of names) expect(defs.uiStrings.properties[key].description).toContain(`{${name}}`);
+    }
   });
 
   it("hostname pattern agrees with normalizeHost on samples", async () => {

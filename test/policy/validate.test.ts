@@ -43,7 +43,7 @@ describe("validatePolicy", () => {
     ["wrong nested type", (p) => (p.services[0].cookies[0].httpOnly = "yes"), "services[0].cookies[0].httpOnly", /true or false/],
     ["unknown field", (p) => (p.sevrices = []), "sevrices", /unknown field/],
     ["unknown nested field", (p) => (p.services[2].cookies[0].expires = "13 months"), "services[2].cookies[0].expires", /unknown field/],
-    ["unknown language", (p) => (p.title.de = "Cookie-Richtlinie"), "title.de", /unknown field/],
+    ["unknown language", (p) => (p.title.xx = "Cookie-Richtlinie"), "title.xx", /"xx" is not a language of this policy/],
     ["bad cookie name", (p) => (p.services[1].cookies[0].name = "_ga;x"), "services[1].cookies[0].name", /RFC 6265/],
     ["cookie name with space", (p) => (p.services[1].cookies[0].name = "my cookie"), "services[1].cookies[0].name", /RFC 6265/],
     ["duplicate cookie across services", (p) => p.services[3].cookies.push({ name: "_ga", duration: "1 day" }), "services[3].cookies[3].name", /already declared by service "google-analytics"/],

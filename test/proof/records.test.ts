@@ -128,7 +128,7 @@ describe("consent records", () => {
     const page = await worker.fetch(new Request(`https://${MAIA}/cookies?lang=en`, { headers: { cookie: cookiesSetBy(chose) } }), { ...env, DB: env.RECORDS_TEST_DB }, ctx);
     await waitOnExecutionContext(ctx);
     const html = await page.text();
-    expect(html).toContain(`${formatDecisionTime(r.created_at as number, "en")}, reference <code>${r.id}</code>`);
+    expect(html).toContain(`${formatDecisionTime(r.created_at as number, "en")}, reference <bdi><code>${r.id}</code></bdi>`);
   });
 
   it("a form without `from` (a script, a tool) is recorded as made elsewhere, its language from the request", async () => {

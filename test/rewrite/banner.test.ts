@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BANNER_ID, renderBanner, rewriteHtml } from "../../src/rewrite";
-import { BANNER_STRINGS } from "../../src/rewrite/banner-strings";
+import { BUILTIN_UI } from "../../src/i18n/strings";
 import { ALL_KEYS, consentOf, htmlResponse, options, POLICY, rewrite } from "./fixtures";
 
 const PAGE = `<!doctype html><html><head></head><body><main>x</main></body></html>`;
@@ -8,7 +8,7 @@ const PAGE = `<!doctype html><html><head></head><body><main>x</main></body></htm
 describe("banner", () => {
   it("is added after the end of the document when asked (the browser puts it at the end of the body), with both choices and the policy link", async () => {
     const out = await rewrite(PAGE, { banner: true, returnPath: "/explore/" });
-    expect(out.startsWith(`${PAGE}<div id="${BANNER_ID}" role="region" aria-label="Cookie consent" lang="en">`)).toBe(true);
+    expect(out.startsWith(`${PAGE}<div id="${BANNER_ID}" role="region" aria-label="Cookie consent" lang="en" dir="ltr">`)).toBe(true);
     expect(out.endsWith(`</div>`)).toBe(true);
     expect(out).toContain(`<form method="post" action="/cookies"><input type="hidden" name="return" value="/explore/" />`);
     expect(out).toContain(`<button type="submit" name="action" value="accept">Accept all</button>`);
@@ -43,13 +43,14 @@ describe("banner", () => {
   it("speaks French, and uses the policy's own text escaped, in the visitor's language", async () => {
     const fr = await rewrite(PAGE, { banner: true, lang: "fr" });
     expect(fr).toContain(`lang="fr"`);
-    expect(fr).toContain(BANNER_STRINGS.fr.accept);
-    expect(fr).toContain(BANNER_STRINGS.fr.refuse);
+    expect(fr).toContain(BUILTIN_UI.fr.acceptAll);
+    expect(fr).toContain(BUILTIN_UI.fr.refuseAll);
     const policy = { ...POLICY, banner: { enabled: true, text: { en: "We <3 stats", fr: "Nous & les stats" } } };
     expect(await rewrite(PAGE, { banner: true, policy, lang: "fr" })).toContain(`<p>Nous &#38; les stats</p>`);
     expect(await rewrite(PAGE, { banner: true, policy, lang: "en" })).toContain(`<p>We &#60;3 stats</p>`);
+    // A text the policy has only in its default language is that language's, and says so.
     const enOnly = { ...POLICY, banner: { enabled: true, text: { en: "English only" } } };
-    expect(await rewrite(PAGE, { banner: true, policy: enOnly, lang: "fr" })).toContain(`<p>English only</p>`);
+    expect(await rewrite(PAGE, { banner: true, policy: enOnly, lang: "fr" })).toContain(`<p lang="en" dir="ltr">English only</p>`);
   });
 
   it("is not added to a frameset document, which would ignore it, and the page stays whole", async () => {
