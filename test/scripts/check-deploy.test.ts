@@ -1,11 +1,13 @@
 // npm run check:deploy against fixture configs (test/fixtures/deploy/) and a copy of the
 // policies with the sixth tenant of policies/README.md (two hosts, one a custom domain): the
-// mismatches an operator makes are each named, a correct config passes, the repository's own
-// template passes with reminders. The pure checks are also tested on plain data.
-import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+// mismatches an operator makes are each named, a correct config passes (its routes are derived
+// from the policies checked, so an operator's own tenant files get theirs too), the repository's
+// own template passes with reminders. The pure checks are also tested on plain data.
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { checkDeployment, parseRoute } from "../../scripts/lib/deploy-check.mjs";
+import { loadPolicyCode } from "../../scripts/lib/policy-code.mjs";
 import { copyPolicies, documentedTenant, ROOT, runNode, tempDir } from "./tmp-repo";
 
 const SCRIPT = join(ROOT, "scripts/check-deploy.mjs");
@@ -25,15 +27,56 @@ async function policiesWithSixth(): Promise<string> {
   return dir;
 }
 
+/** Every tenant host of a policies folder, read with the worker's own registry (as check:deploy reads them). */
+async function tenantHosts(policies: string): Promise<string[]> {
+  const { createRegistry } = await loadPolicyCode();
+  const readDir = async (dir: string) => {
+    const out: Record<string, unknown> = {};
+    for (const name of (await readdir(dir)).filter((n) => n.endsWith(".json") && n !== "policy.schema.json")) out[name] = JSON.parse(await readFile(join(dir, name), "utf8"));
+    return out;
+  };
+  return createRegistry(await readDir(join(policies, "base")), await readDir(policies)).all.flatMap((p) => [...p.hosts]);
+}
+
+/**
+ * test/fixtures/deploy/good.toml with one route per tenant host of `policies`, whichever tenants
+ * they hold: under opendatasoft.com in that zone, a custom domain otherwise. Written to a
+ * temporary folder; returns its path.
+ */
+async function goodConfigFor(policies: string): Promise<{ config: string; hosts: string[] }> {
+  const hosts = await tenantHosts(policies);
+  const route = (h: string) => (h.endsWith(".opendatasoft.com") ? `{ pattern = "${h}/*", zone_name = "opendatasoft.com" }` : `{ pattern = "${h}", custom_domain = true }`);
+  const tmp = await tempDir("deploy-config");
+  cleanups.push(tmp.cleanup);
+  const config = join(tmp.dir, "wrangler.toml");
+  const fixture = (await readFile(join(FIXTURES, "good.toml"), "utf8")).replace(/^main = .*$/m, `main = ${JSON.stringify(join(ROOT, "src/index.ts"))}`);
+  await writeFile(config, `routes = [\n${hosts.map((h) => `  ${route(h)},`).join("\n")}\n]\n${fixture}`);
+  return { config, hosts };
+}
+
 const run = (config: string, policies: string, readme = join(ROOT, "docs/deploying.md")) =>
-  runNode([SCRIPT, "--config", join(FIXTURES, config), "--policies", policies, "--readme", readme], { timeoutMs: 90_000 });
+  runNode([SCRIPT, "--config", resolve(FIXTURES, config), "--policies", policies, "--readme", readme], { timeoutMs: 90_000 });
 
 describe("npm run check:deploy", { timeout: 120_000 }, () => {
   it("passes a config whose routes are exactly the tenant hosts", async () => {
-    const r = await run("good.toml", await policiesWithSixth());
+    const policies = await policiesWithSixth();
+    const { config, hosts } = await goodConfigFor(policies);
+    // The seed tenants and both hosts of the documented one are among them.
+    expect(hosts).toEqual(expect.arrayContaining(["maia.opendatasoft.com", "data.example.org", "opendata-example.opendatasoft.com"]));
+    const r = await run(config, policies);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("check:deploy: routes cover the 7 tenant hosts and nothing else");
+    expect(r.stdout).toContain(`check:deploy: routes cover the ${hosts.length} tenant hosts and nothing else`);
+  });
+
+  it("fails the same config once one tenant host has no route", async () => {
+    const policies = await policiesWithSixth();
+    const { config } = await goodConfigFor(policies);
+    const text = await readFile(config, "utf8");
+    await writeFile(config, text.replace(/^  \{ pattern = "data\.example\.org".*\n/m, ""));
+    const r = await run(config, policies);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/tenant opendata-example: host data\.example\.org has no route/);
   });
 
   it("names every mismatch and fails", async () => {
