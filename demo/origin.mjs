@@ -1,13 +1,18 @@
 /**
- * A stand-in Opendatasoft portal for `npm start`, the integration tests and the browser tests:
+ * A stand-in Opendatasoft portal for `npm start` (and, with the routes only tests need added by
+ * test/fixtures/origin.mjs, for the integration and browser tests):
  * a plain node:http server (no dependencies; Node 20 and 24) that sets the cookies a real portal
  * sets, so the worker in front of it has something to strip. Not a model of the real portal's code.
  *
  *   import { startOrigin } from "./demo/origin.mjs";
- *   const origin = await startOrigin({ port: 0, fixtures: true });  // -> { port, url, close() }
- *   node demo/origin.mjs --port 9000 [--host 127.0.0.1] [--fixtures] [--tenant maia]
+ *   const origin = await startOrigin({ port: 0 });  // -> { port, url, close() }
+ *   node demo/origin.mjs --port 9000 [--host 127.0.0.1] [--tenant maia]
  *
- * Portal routes (always on). Pages name the tenant after X-Forwarded-Host (else Host): "maia.opendatasoft.com"
+ * `routes` (optional): a function (req, res, url, ctx) tried before the portal's routes, true when it
+ * answered; ctx.stats holds the portal's hit counts ({ "matomo.js", "gtag.js", "matomo.php", collect,
+ * pages }, counted by the routes below). test/fixtures/origin.mjs adds the tests' routes so.
+ *
+ * Portal routes. Pages name the tenant after X-Forwarded-Host (else Host): "maia.opendatasoft.com"
  * -> "Maia — open data portal (demo)"; for localhost and IP hosts, after the `tenant` option (default "demo").
  *   GET  /                  home page. Sets each of csrftoken, django_language=en, _ga, _ga_DEMO123, _gid
  *                           (Path=/, future Expires and Max-Age) that the request's Cookie lacks. Contains an
@@ -25,44 +30,9 @@
  *                           small scripts that, when they run, write _pk_id.1.a1b2 + _pk_ses.1.a1b2 (Matomo) or
  *                           _ga + _ga_DEMO123 (gtag) via document.cookie, set window.__demoAnalytics.<name> = true
  *                           and request a beacon (/analytics/matomo.php, /analytics/collect; 1x1 GIF).
- *   GET  /__stats           JSON hit counts: { "matomo.js", "gtag.js", "matomo.php", "collect", "pages" }.
- *                           "*.js" count script downloads, "matomo.php"/"collect" count scripts that ran,
- *                           "pages" counts HTML portal pages served.   POST /__stats/reset -> zeroes them (204).
  *   Every portal response has Content-Type, Cache-Control and Connection: keep-alive (unless the client
  *   asked to close).
  *
- * Fixture routes, only with `fixtures: true`:
- *   ANY  /__fixture/respond?spec=<base64url(JSON)>   answers exactly the spec:
- *          { status?: number = 200,
- *            headers?: [name, value][],      // in order, each its own line, duplicates kept
- *            setCookies?: string[],          // each its own `Set-Cookie:` line, after `headers`, bytes unaltered
- *            body?: string,                  // UTF-8; or
- *            bodyBase64?: string,            // raw body bytes (e.g. a gzip body with Content-Encoding)
- *            conditional?: boolean }         // a matching If-None-Match / If-Modified-Since gets a 304
- *          `&pad=N` (optional): each "__PAD__" in the body becomes N "x" (max 1 MiB), for large pages.
- *          Header values are written as their UTF-8 bytes. Content-Length is added when `headers` has neither
- *          Content-Length nor Transfer-Encoding (and the status may carry a body). Node adds Date and Connection.
- *          A spec that is not valid base64url JSON of this shape -> 400; a header Node refuses to write
- *          (CR, LF, NUL or other control characters; a bad name) -> 500 `fixture error: ...`.
- *   ANY  /__fixture/echo     200 JSON { method, url, headers: [name, value][] (req.rawHeaders, as received),
- *                            bodyLength } after reading the whole body.
- *   GET  /__fixture/redirect?to=/x&spec=<base64url(JSON)>   302 Location: <to> (default "/"), plus the spec's
- *                            `headers` and `setCookies` (spec optional; status and body ignored).
- *   GET  /__fixture/stream?bytes=N&chunk=65536[&type=text/plain]   200, N bytes of "a" written in chunks of
- *                            `chunk` with backpressure (never held in memory), chunked (no Content-Length).
- *                            Default type application/octet-stream.
- *   POST|PUT /__fixture/upload   counts the request body bytes as they stream by; 200 JSON { bytes }.
- *   GET  /__fixture/hang-headers  never answers; the socket stays open until close().
- *   GET  /__fixture/reset-mid-body[?type=T]  200 with Content-Length: 1000000 (Content-Type T, default
- *                            application/octet-stream), sends 1000 bytes, then destroys the socket.
- *   GET  /__fixture/stall-body   200 chunked text/plain, sends "first chunk\n", then nothing until close().
- *   GET  /__fixture/many-cookies?n=10000   n Set-Cookie lines (max 100000): line 0 is
- *                            `sessionid=s3ss10n; HttpOnly; Path=/; SameSite=Lax`, then alternately
- *                            `_ga_<i>=GA1.1.<i>; Path=/; Max-Age=63072000` (odd i) and `unknown_<i>=v<i>; Path=/` (even i).
- *   GET  /__fixture/big-header?bytes=65536   one `X-Big:` header of that many "x" (max 8 MiB), text body "ok".
- *   GET  /__fixture/toss?value=<v>[&domain=opendatasoft.com][&flood=N][&secure=1][&round=R]   a sibling's page: Set-Cookie
- *                            `cookies_preferences=<v>; Domain=<domain>` and an inline script that writes N parent-domain
- *                            cookies `flood_<i>` (Secure with secure=1) and the same grant by document.cookie.
  *
  * Inbound request headers up to 1 MiB are accepted (server maxHeaderSize). close() destroys every open socket.
  */
@@ -82,7 +52,7 @@ const DATASETS = [
 ];
 
 /** Starts the demo portal; resolves once it listens. */
-export async function startOrigin({ port = 0, host = "127.0.0.1", fixtures = false, tenant = "demo" } = {}) {
+export async function startOrigin({ port = 0, host = "127.0.0.1", tenant = "demo", routes } = {}) {
   const stats = newStats();
   const sessions = new Map();
   const sockets = new Set();
@@ -90,7 +60,7 @@ export async function startOrigin({ port = 0, host = "127.0.0.1", fixtures = fal
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_SIZE, requestTimeout: 0 }, (req, res) => {
     const url = new URL(req.url ?? "/", "http://origin.invalid");
     try {
-      route(req, res, url, { stats, sessions, fixtures, tenant });
+      route(req, res, url, { stats, sessions, tenant, routes });
     } catch (err) {
       failResponse(res, err);
     }
@@ -121,17 +91,14 @@ export async function startOrigin({ port = 0, host = "127.0.0.1", fixtures = fal
   return { port: actualPort, url: `http://${urlHost}:${actualPort}`, close };
 }
 
-function newStats() {
+export function newStats() {
   return { "matomo.js": 0, "gtag.js": 0, "matomo.php": 0, collect: 0, pages: 0 };
 }
 
 function route(req, res, url, ctx) {
   const { pathname } = url;
   const method = req.method === "HEAD" ? "GET" : req.method;
-  if (pathname.startsWith("/__fixture/")) {
-    if (!ctx.fixtures) return notFound(req, res);
-    return routeFixture(req, res, url);
-  }
+  if (ctx.routes?.(req, res, url, ctx)) return;
   switch (`${method} ${pathname}`) {
     case "GET /":
       return homePage(req, res, ctx);
@@ -158,11 +125,6 @@ function route(req, res, url, ctx) {
     case "POST /analytics/collect":
       ctx.stats.collect++;
       return sendBeacon(req, res);
-    case "GET /__stats":
-      return send(req, res, 200, { "Content-Type": "application/json", "Cache-Control": "no-store" }, JSON.stringify(ctx.stats));
-    case "POST /__stats/reset":
-      Object.assign(ctx.stats, newStats());
-      return send(req, res, 204, { "Cache-Control": "no-store" });
     default: {
       const dataset = method === "GET" && /^\/explore\/dataset\/([\w-]+)\/?$/.exec(pathname);
       return dataset ? datasetPage(req, res, ctx, dataset[1]) : notFound(req, res);
@@ -450,7 +412,7 @@ const GTAG_JS = `/* demo gtag.js: writes the _ga cookies, then sends one page_vi
 })();
 `;
 
-function notFound(req, res) {
+export function notFound(req, res) {
   send(req, res, 404, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-cache" }, "Not found\n");
 }
 
@@ -458,7 +420,7 @@ function notFound(req, res) {
 // Plumbing
 
 /** Writes a whole response with Content-Length; `headers` values may be arrays (one line each). */
-function send(req, res, status, headers, body) {
+export function send(req, res, status, headers, body) {
   const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body, "utf8");
   for (const [name, value] of Object.entries(headers)) {
     if (Array.isArray(value) && value.length === 0) continue;
@@ -474,14 +436,14 @@ function keepAlive(req, res) {
   if (!/\bclose\b/i.test(req.headers.connection ?? "")) res.setHeader("Connection", "keep-alive");
 }
 
-/** Reads a (small) request body whole. Portal routes only; fixtures stream. */
+/** Reads a (small) request body whole. */
 function readBody(req, done) {
   const chunks = [];
   req.on("data", (c) => chunks.push(c));
   req.on("end", () => done(Buffer.concat(chunks)));
 }
 
-function failResponse(res, err) {
+export function failResponse(res, err) {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -492,226 +454,8 @@ function failResponse(res, err) {
   res.end(body);
 }
 
-function intParam(url, name, fallback, max) {
-  const raw = url.searchParams.get(name);
-  const n = raw === null ? fallback : Number(raw);
-  if (!Number.isSafeInteger(n) || n < 0) return fallback;
-  return Math.min(n, max);
-}
-
 // ---------------------------------------------------------------------------------------------
-// Fixtures
-
-function routeFixture(req, res, url) {
-  switch (url.pathname) {
-    case "/__fixture/respond":
-      return fixtureRespond(req, res, url);
-    case "/__fixture/echo":
-      return fixtureEcho(req, res);
-    case "/__fixture/redirect":
-      return fixtureRedirect(req, res, url);
-    case "/__fixture/stream":
-      return fixtureStream(req, res, url);
-    case "/__fixture/upload":
-      return fixtureUpload(req, res);
-    case "/__fixture/hang-headers":
-      return; // the socket stays open until the client gives up or close() destroys it
-    case "/__fixture/reset-mid-body":
-      return fixtureResetMidBody(res, url);
-    case "/__fixture/stall-body":
-      res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" });
-      res.write("first chunk\n");
-      return;
-    case "/__fixture/many-cookies":
-      return fixtureManyCookies(req, res, url);
-    case "/__fixture/big-header":
-      return fixtureBigHeader(req, res, url);
-    case "/__fixture/toss":
-      return fixtureToss(req, res, url);
-    default:
-      return notFound(req, res);
-  }
-}
-
-class SpecError extends Error {}
-
-/** Decodes `?spec=` (base64url JSON) into { status, headers, setCookies, body }; throws SpecError. */
-function readSpec(url) {
-  const raw = url.searchParams.get("spec");
-  if (raw === null) return { status: 200, headers: [], setCookies: [], body: undefined };
-  let spec;
-  try {
-    spec = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
-  } catch (err) {
-    throw new SpecError(`spec is not base64url JSON: ${err.message}`);
-  }
-  if (!spec || typeof spec !== "object" || Array.isArray(spec)) throw new SpecError("spec must be an object");
-  const { status = 200, headers = [], setCookies = [], body, bodyBase64, conditional = false } = spec;
-  if (!Number.isInteger(status) || status < 100 || status > 999) throw new SpecError("status must be an integer 100-999");
-  const isPair = (h) => Array.isArray(h) && h.length === 2 && typeof h[0] === "string" && typeof h[1] === "string";
-  if (!Array.isArray(headers) || !headers.every(isPair)) throw new SpecError("headers must be [name, value][] of strings");
-  if (!Array.isArray(setCookies) || !setCookies.every((c) => typeof c === "string")) throw new SpecError("setCookies must be string[]");
-  if (body !== undefined && typeof body !== "string") throw new SpecError("body must be a string");
-  if (bodyBase64 !== undefined && typeof bodyBase64 !== "string") throw new SpecError("bodyBase64 must be a string");
-  const payload = bodyBase64 !== undefined ? Buffer.from(bodyBase64, "base64") : body !== undefined ? Buffer.from(body, "utf8") : undefined;
-  return { status, headers, setCookies, body: payload, conditional: conditional === true };
-}
-
-/** With `conditional`, the spec's ETag / Last-Modified answer a matching If-None-Match / If-Modified-Since with a 304. */
-function notModified(req, spec) {
-  if (!spec.conditional) return false;
-  const header = (name) => spec.headers.find(([n]) => n.toLowerCase() === name)?.[1];
-  const etag = header("etag");
-  const inm = req.headers["if-none-match"];
-  if (etag !== undefined && inm !== undefined) return inm.split(",").some((t) => t.trim() === etag);
-  const lastModified = header("last-modified");
-  return lastModified !== undefined && req.headers["if-modified-since"] === lastModified;
-}
-
-/** Node writes header strings as latin1: pass UTF-8 bytes through as such. */
-function wireValue(value) {
-  return Buffer.from(value, "utf8").toString("latin1");
-}
-
-function fixtureRespond(req, res, url) {
-  let spec;
-  try {
-    spec = readSpec(url);
-  } catch (err) {
-    if (!(err instanceof SpecError)) throw err;
-    return send(req, res, 400, { "Content-Type": "text/plain; charset=utf-8" }, `bad spec: ${err.message}\n`);
-  }
-  // ?pad=N: every "__PAD__" in the body becomes N × "x" (max 1 MiB), for large pages whose spec must fit in a URL.
-  const pad = intParam(url, "pad", 0, 1024 * 1024);
-  if (pad && spec.body) spec.body = Buffer.from(spec.body.toString("latin1").replaceAll("__PAD__", "x".repeat(pad)), "latin1");
-  // Answer only after the request body is consumed, so the connection stays reusable.
-  req.resume();
-  req.on("end", () => {
-    try {
-      if (notModified(req, spec)) {
-        const kept = spec.headers.filter(([n]) => /^(etag|last-modified|cache-control|vary|expires)$/i.test(n));
-        res.writeHead(304, kept.flatMap(([n, v]) => [n, wireValue(v)]));
-        return res.end();
-      }
-      const raw = [];
-      for (const [name, value] of spec.headers) raw.push(name, wireValue(value));
-      for (const line of spec.setCookies) raw.push("Set-Cookie", wireValue(line));
-      const framed = spec.headers.some(([name]) => /^(content-length|transfer-encoding)$/i.test(name));
-      const bodyless = spec.status < 200 || spec.status === 204 || spec.status === 304;
-      const body = spec.body ?? Buffer.alloc(0);
-      if (!framed && !bodyless) raw.push("Content-Length", String(body.length));
-      res.writeHead(spec.status, raw);
-      res.end(bodyless || req.method === "HEAD" ? undefined : body);
-    } catch (err) {
-      failResponse(res, err);
-    }
-  });
-}
-
-function fixtureEcho(req, res) {
-  let bodyLength = 0;
-  req.on("data", (c) => (bodyLength += c.length));
-  req.on("end", () => {
-    const headers = [];
-    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
-    const body = JSON.stringify({ method: req.method, url: req.url, headers, bodyLength });
-    send(req, res, 200, { "Content-Type": "application/json", "Cache-Control": "no-store" }, body);
-  });
-}
-
-function fixtureRedirect(req, res, url) {
-  let spec;
-  try {
-    spec = readSpec(url);
-  } catch (err) {
-    if (!(err instanceof SpecError)) throw err;
-    return send(req, res, 400, { "Content-Type": "text/plain; charset=utf-8" }, `bad spec: ${err.message}\n`);
-  }
-  const raw = ["Location", wireValue(url.searchParams.get("to") ?? "/")];
-  for (const [name, value] of spec.headers) raw.push(name, wireValue(value));
-  for (const line of spec.setCookies) raw.push("Set-Cookie", wireValue(line));
-  raw.push("Content-Length", "0", "Cache-Control", "no-store");
-  res.writeHead(302, raw);
-  res.end();
-}
-
-function fixtureStream(req, res, url) {
-  const total = intParam(url, "bytes", 1024 * 1024, Number.MAX_SAFE_INTEGER);
-  const chunkSize = Math.max(1, intParam(url, "chunk", 65536, 16 * 1024 * 1024));
-  const chunk = Buffer.alloc(Math.max(1, Math.min(chunkSize, total)), 0x61);
-  res.writeHead(200, {
-    "Content-Type": url.searchParams.get("type") ?? "application/octet-stream",
-    "Cache-Control": "no-store",
-  });
-  if (req.method === "HEAD") return res.end();
-  let sent = 0;
-  const pump = () => {
-    while (sent < total) {
-      if (res.destroyed) return;
-      const n = Math.min(chunk.length, total - sent);
-      sent += n;
-      if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) {
-        res.once("drain", pump);
-        return;
-      }
-    }
-    res.end();
-  };
-  pump();
-}
-
-function fixtureUpload(req, res) {
-  if (req.method !== "POST" && req.method !== "PUT") {
-    return send(req, res, 405, { Allow: "POST, PUT", "Content-Type": "text/plain; charset=utf-8" }, "POST or PUT\n");
-  }
-  let bytes = 0;
-  req.on("data", (c) => (bytes += c.length));
-  req.on("end", () => send(req, res, 200, { "Content-Type": "application/json", "Cache-Control": "no-store" }, JSON.stringify({ bytes })));
-}
-
-function fixtureResetMidBody(res, url) {
-  res.writeHead(200, { "Content-Type": url.searchParams.get("type") ?? "application/octet-stream", "Content-Length": "1000000", "Cache-Control": "no-store" });
-  // A FIN (destroy) rather than an RST, so the bytes already sent are not discarded by the peer's stack.
-  res.write(Buffer.alloc(1000, 0x61), () => setTimeout(() => res.socket?.destroy(), 20));
-}
-
-function fixtureManyCookies(req, res, url) {
-  const n = intParam(url, "n", 10_000, 100_000);
-  const lines = [];
-  if (n > 0) lines.push("sessionid=s3ss10n; HttpOnly; Path=/; SameSite=Lax");
-  for (let i = 1; i < n; i++) lines.push(i % 2 ? `_ga_${i}=GA1.1.${i}; Path=/; Max-Age=63072000` : `unknown_${i}=v${i}; Path=/`);
-  send(req, res, 200, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", "Set-Cookie": lines }, `${n} cookies\n`);
-}
-
-function fixtureBigHeader(req, res, url) {
-  const bytes = intParam(url, "bytes", 65536, 8 * 1024 * 1024);
-  send(req, res, 200, { "X-Big": "x".repeat(bytes), "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" }, "ok\n");
-}
-
-/**
- * A sibling host's page that grants consent for the whole parent domain (cookie tossing) and,
- * with `flood`, fills the domain's cookie quota so that the browser evicts older cookies.
- */
-function fixtureToss(req, res, url) {
-  const value = url.searchParams.get("value") ?? "";
-  const domain = url.searchParams.get("domain") ?? "opendatasoft.com";
-  const flood = intParam(url, "flood", 0, 2000);
-  const secure = url.searchParams.get("secure") === "1" ? "; Secure" : "";
-  // Another round of filler gets names of its own (flood_<round>_<i>), so it adds cookies instead of overwriting.
-  const round = intParam(url, "round", 0, 100);
-  const filler = round ? `flood_${round}_` : "flood_";
-  const grant = `cookies_preferences=${value}; Domain=${domain}; Path=/; Max-Age=86400`;
-  const script = `<script>
-  var grant = ${JSON.stringify(grant + secure)};
-  for (var i = 0; i < ${flood}; i++) document.cookie = ${JSON.stringify(filler)} + i + "=x; Domain=${domain}; Path=/; Max-Age=86400${secure}";
-  document.cookie = grant;
-  window.__tossed = true;
-</script>`;
-  send(req, res, 200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "Set-Cookie": value ? [grant] : [] }, `<!doctype html><title>toss</title>${script}<p>tossed</p>`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// node demo/origin.mjs --port 9000 [--host 127.0.0.1] [--fixtures]
+// node demo/origin.mjs --port 9000 [--host 127.0.0.1] [--tenant maia]
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);
@@ -722,7 +466,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const origin = await startOrigin({
     port: Number(valueOf("--port", "9000")),
     host: valueOf("--host", "127.0.0.1"),
-    fixtures: args.includes("--fixtures"),
     tenant: valueOf("--tenant", "demo"),
   });
   console.log(`demo portal listening on ${origin.url}`);

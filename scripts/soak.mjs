@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { endsWhole, executableScripts } from "../bench/lib/checks.mjs";
 import { acceptAllRecord } from "../bench/lib/consent-record.mjs";
 import { bundleWorker, freePort, readWranglerConfig, memoryOf, startWorkerd, stop, writeWorkerdConfig } from "../bench/lib/processes.mjs";
-import { startOrigin } from "../demo/origin.mjs";
+import { startTestOrigin } from "../test/fixtures/origin.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const HOST = "maia.opendatasoft.com";
@@ -209,7 +209,7 @@ async function main() {
     log("bundling the worker (wrangler deploy --dry-run)");
     const bundle = await bundleWorker({ root: ROOT, outdir: path.join(work, "bundle") });
     if (bundle.error) throw new Error(bundle.error);
-    origin = await startOrigin({ port: 0, fixtures: true });
+    origin = await startTestOrigin({ port: 0 });
     const ports = { passthrough: await freePort(), edge: await freePort() };
     const config = writeWorkerdConfig({
       dir: work,

@@ -1,5 +1,5 @@
 // Test helpers for the integration tests: talk to the worker inside workerd, and describe
-// what the real origin server (demo/origin.mjs, fixture routes) should answer.
+// what the real origin server (the demo portal with the test routes of test/fixtures/origin.mjs) should answer.
 import { env, exports } from "cloudflare:workers";
 import { consentKey, newConsentRecord, recordCookieName, signConsentRecord } from "../src/consent/record";
 import { POLICIES } from "../src/policy";

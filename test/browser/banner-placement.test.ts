@@ -10,7 +10,7 @@ import { type ChromiumStack, useChromiumStack } from "./chromium";
 
 const BANNER = "#consent-edge-banner";
 
-/** The demo origin's fixture route answering exactly this page (demo/origin.mjs /__fixture/respond). */
+/** The demo origin's fixture route answering exactly this page (test/fixtures/origin.mjs, /__fixture/respond). */
 function fixture(body: string, contentType = "text/html; charset=utf-8"): string {
   const spec = Buffer.from(JSON.stringify({ headers: [["Content-Type", contentType]], body })).toString("base64url");
   return `/__fixture/respond?spec=${spec}`;

@@ -12,7 +12,7 @@ import { useChromiumStack } from "./chromium";
 const BANNER = "#consent-edge-banner";
 const SCREENSHOTS = fileURLToPath(new URL("./screenshots/", import.meta.url));
 
-/** The demo origin's hit counters (demo/origin.mjs, GET /__stats). */
+/** The demo origin's hit counters (counted by demo/origin.mjs, read at GET /__stats of test/fixtures/origin.mjs). */
 interface Stats {
   "matomo.js": number;
   "gtag.js": number;

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { request as httpsRequest } from "node:https";
 import { createServer } from "node:net";
-import { startOrigin } from "../../demo/origin.mjs";
+import { startTestOrigin } from "../fixtures/origin.mjs";
 import { TEST_CONSENT_SECRET } from "../secret";
 
 export interface Stack {
@@ -59,7 +59,7 @@ export interface StackOptions {
 const PORT_ATTEMPTS = 3;
 
 export async function startStack(options: StackOptions): Promise<Stack> {
-  const origin = await startOrigin({ port: 0, fixtures: true });
+  const origin = await startTestOrigin({ port: 0 });
   for (let attempt = 1; ; attempt++) {
     try {
       return await startWorker(options, origin);

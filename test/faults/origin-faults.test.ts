@@ -1,4 +1,4 @@
-// Failures of the world against the real local origin (demo/origin.mjs fixture routes): each gives
+// Failures of the world against the real local origin (test/fixtures/origin.mjs routes): each gives
 // a clean 502/504 page or a correctly filtered response, never a 500 with a stack trace, and the
 // very next request is served normally. The workers project binds ORIGIN_TIMEOUT_MS = 1500 and
 // ORIGIN_BODY_IDLE_MS = 1500.

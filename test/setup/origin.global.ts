@@ -1,7 +1,7 @@
-// vitest globalSetup (runs in Node): a real origin server — the bundled demo portal with its
-// test fixtures — that the worker under test proxies to.
+// vitest globalSetup (runs in Node): a real origin server — the bundled demo portal with the
+// routes only tests need (test/fixtures/origin.mjs) — that the worker under test proxies to.
 import type { TestProject } from "vitest/node";
-import { startOrigin } from "../../demo/origin.mjs";
+import { startTestOrigin } from "../fixtures/origin.mjs";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -10,7 +10,7 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject) {
-  const origin = await startOrigin({ port: 0, fixtures: true });
+  const origin = await startTestOrigin({ port: 0 });
   project.provide("originUrl", origin.url);
   return async () => {
     await origin.close();
