@@ -192,21 +192,50 @@ const AS_IS: TextPlan = { kind: "as-is" };
  * unread); a rewriter whose reader went away cancels the origin's body.
  */
 export async function rewriterInput(source: ReadableStream<Uint8Array>, coding: CodingPlan, charset: CharsetPlan, native: boolean): Promise<ReadableStream<Uint8Array>> {
-  if (!native || coding.kind !== "plain" || charset.kind === "transcode") return decodedLazily(source, coding, charset);
+  return (await boundedInput(source, coding, charset, native, Infinity)).stream;
+}
+
+/**
+ * What `boundedInput` decided: parse `stream`, or it is longer than the limit (`stream` is then the
+ * whole body as it came; `asIs`: bytes appended to it are read as the page's own text, so a banner
+ * may follow it).
+ */
+export type BoundedInput = { kind: "parse"; stream: ReadableStream<Uint8Array> } | { kind: "too-long"; stream: ReadableStream<Uint8Array>; asIs: boolean };
+
+/**
+ * `rewriterInput`, and on the native path a length check for bodies of unknown length (a coded or
+ * chunked response): the probe branch reads up to `limit` + 1 bytes before deciding (the tee keeps
+ * them for the other branch), so a longer body is known before anything is parsed or sent. Bodies
+ * the runtime does not decode (other codings, transcoded text) are not counted.
+ */
+export async function boundedInput(source: ReadableStream<Uint8Array>, coding: CodingPlan, charset: CharsetPlan, native: boolean, limit: number): Promise<BoundedInput> {
+  if (!native || coding.kind !== "plain" || charset.kind === "transcode") return { kind: "parse", stream: decodedLazily(source, coding, charset) };
   const [body, probe] = source.tee();
   const reader = probe.getReader();
   let head: Uint8Array | undefined;
+  let length = 0;
   try {
-    head = (await readHead(reader, headBytes(charset))).head;
+    const first = await readHead(reader, headBytes(charset));
+    head = first.head;
+    length = head?.byteLength ?? 0;
+    // Without a limit (rewriterInput), only the head is read.
+    for (let done = first.done || limit === Infinity; !done && length <= limit; ) {
+      const r = await reader.read();
+      done = r.done;
+      if (!r.done) length += r.value.byteLength;
+    }
   } catch (err) {
     // Undecided: nothing of the page goes out.
     await Promise.allSettled([body.cancel(err), reader.cancel(err)]);
-    return failed(err);
+    return { kind: "parse", stream: failed(err) };
   }
   // Only this branch goes: the other keeps the origin's body alive.
   reader.cancel().catch(() => {});
-  if ((coding.sniffGzip && head && isGzip(head)) || textPlan(head, charset).kind !== "as-is") return decodedLazily(body, coding, charset);
-  return body;
+  const gzipped = coding.sniffGzip && head !== undefined && isGzip(head);
+  // A body still in gzip (a Response built with encodeBody "manual") is decoded and parsed as before, whatever its length.
+  if (length > limit && !gzipped) return { kind: "too-long", stream: body, asIs: textPlan(head, charset).kind === "as-is" };
+  if (gzipped || textPlan(head, charset).kind !== "as-is") return { kind: "parse", stream: decodedLazily(body, coding, charset) };
+  return { kind: "parse", stream: body };
 }
 
 /** A stream that fails with `err` when read (a native one: HTMLRewriter reads a JavaScript stream errored at its start as if it never ended). */

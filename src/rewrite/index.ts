@@ -18,13 +18,13 @@ import { hostAllowList } from "../csp/allow";
 import type { CompiledPolicy, CspMode, Lang, MarkupMode } from "../policy/types";
 import { errorPage } from "../proxy/pages";
 import { bannerBytes, renderBanner } from "./banner";
-import { type CodingPlan, codingPlan, decodedLazily, rewriterInput, rewriterLabel } from "./decode-body";
+import { type CodingPlan, boundedInput, codingPlan, decodedLazily, rewriterLabel } from "./decode-body";
 import { type CharsetPlan, charsetPlan, classifyContentType, type DocumentType } from "./document";
 import { addFullCoverage } from "./full";
 import { cleanHeaderVectors } from "./header-vectors";
 import { denialFor, matchUrl, preparePolicy } from "./match";
-import { type BlockingContext, addHintsAndRefresh, addScripts } from "./scripts";
-import { fitsUnparsed, passesUnparsed, unparsedPage } from "./unparsed";
+import { type BlockingContext, ELEMENT_BUDGET, addHintsAndRefresh, addScripts } from "./scripts";
+import { PARSE_LIMIT, declaredLength, fitsUnparsed, passesUnparsed, unparsedPage } from "./unparsed";
 
 export { renderBanner, BANNER_ID, escapeHtml } from "./banner";
 export { INLINE_BUFFER_LIMIT } from "./scripts";
@@ -102,10 +102,19 @@ export async function rewriteHtml(res: Response, opts: RewriteOptions): Promise<
   if (type.kind !== "html" || charset?.kind === "replacement") return inert(res, headers, type.kind === "html" ? { kind: "sniff" } : type);
 
   const coding = codingPlan(res.headers.get("content-encoding"));
+  const banner = () => (opts.banner ? bannerBytes(opts.policy, opts.lang, opts.returnPath) : undefined);
   // Declared markup, enforced CSP: the browser does the blocking, nothing is parsed (./unparsed.ts).
   if (!denial.empty && passesUnparsed(opts.markupMode ?? opts.policy.markup, cspModeOf(opts)) && fitsUnparsed({ charset: charset!, coding }, opts.banner)) {
     addCsp(headers, opts);
-    return unparsedPage(res, headers, charset!, opts.banner ? bannerBytes(opts.policy, opts.lang, opts.returnPath) : undefined);
+    return unparsedPage(res, headers, charset!, banner());
+  }
+  // A page longer than PARSE_LIMIT passes unparsed where the enforced CSP (or nothing denied)
+  // leaves nothing to the rewriter but inline markers: its banner after it when one can follow.
+  const bounded = denial.empty || cspModeOf(opts) === "enforce";
+  const length = declaredLength(res.headers);
+  if (bounded && length !== undefined && length > PARSE_LIMIT) {
+    addCsp(headers, opts);
+    return unparsedPage(res, headers, charset!, fitsUnparsed({ charset: charset!, coding }, true) ? banner() : undefined);
   }
   if (coding.kind === "undecodable") return undecodable(headers, coding.coding);
   if (coding.kind === "decode") headers.delete("content-encoding");
@@ -118,7 +127,8 @@ export async function rewriteHtml(res: Response, opts: RewriteOptions): Promise<
   const flushAtEnd: Array<() => string> = [];
   if (!denial.empty) {
     const full = cspModeOf(opts) !== "enforce";
-    const ctx: BlockingContext = { p: prepared, d: denial, full, selfHost, allow, flushAtEnd };
+    // The full coverage looks at every element (no budget there); the enforced CSP's handlers at few.
+    const ctx: BlockingContext = { p: prepared, d: denial, full, selfHost, allow, flushAtEnd, budget: full ? undefined : { left: ELEMENT_BUDGET } };
     // The element-wide pass first, so that the script handler sees the attributes it left.
     if (full) addFullCoverage(rewriter, ctx);
     else addHintsAndRefresh(rewriter, ctx);
@@ -135,8 +145,10 @@ export async function rewriteHtml(res: Response, opts: RewriteOptions): Promise<
   }
 
   // One Response: the Content-Type set above names the label the rewriter reads with (rewriterLabel).
-  const input = await rewriterInput(res.body, coding, charset!, true);
-  return rewriter.transform(new Response(input, { status: res.status, statusText: res.statusText, headers }));
+  // Of unknown length (chunked, or a coding the runtime undid), the page is counted before it is parsed.
+  const input = await boundedInput(res.body, coding, charset!, true, bounded && length === undefined ? PARSE_LIMIT : Infinity);
+  if (input.kind === "too-long") return unparsedPage(res, headers, charset!, input.asIs && fitsUnparsed({ charset: charset!, coding }, true) ? banner() : undefined, input.stream);
+  return rewriter.transform(new Response(input.stream, { status: res.status, statusText: res.statusText, headers }));
 }
 
 /** `res` through `rewriter`, decoded first, for any app's body (not read natively: see `rewriterInput`). */

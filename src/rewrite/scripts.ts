@@ -12,6 +12,27 @@ import { type Denial, type PreparedPolicy, decodeAttribute, isExecutableScriptTy
 
 /** Inline `<script>` text held back for inspection; a longer script is neutralised, not left live. */
 export const INLINE_BUFFER_LIMIT = 64 * 1024;
+/**
+ * How many elements one page may bring to the enforced-CSP handlers (scripts, resource hints,
+ * meta refreshes). Each costs a call into JavaScript (12–40 µs here): a page of thousands of
+ * `<script>` would need seconds of CPU, past any plan's limit. Past this many the page is cut
+ * there (its stream fails; nothing after it is sent): fail closed before the runtime's limit.
+ * Portal pages carry a few dozen.
+ */
+export const ELEMENT_BUDGET = 250;
+
+/** The error that cuts a page past ELEMENT_BUDGET. */
+export class TooManyElements extends Error {
+  constructor() {
+    super(`consent-edge: more than ${ELEMENT_BUDGET} scripts, hints and refreshes in one page; the rest is not sent`);
+  }
+}
+
+/** Counts one element against the page's budget (when it has one); throws past it. */
+function spend(ctx: BlockingContext): void {
+  if (ctx.budget && --ctx.budget.left < 0) throw new TooManyElements();
+}
+
 /** `data-consent-blocked` of an inline script too long to inspect. */
 export const TOO_LONG = "too-long";
 
@@ -28,6 +49,8 @@ export interface BlockingContext {
   allow: HostAllowList;
   /** Given for the page itself; omitted for a `<noscript>` fragment, where inline scripts cannot run. */
   flushAtEnd?: Array<() => string>;
+  /** Elements the handlers may still look at (ELEMENT_BUDGET); no limit when absent. */
+  budget?: { left: number };
 }
 
 export function labelOf(e: Element, ctx: BlockingContext): string | undefined {
@@ -58,6 +81,7 @@ export function addScripts(rewriter: HTMLRewriter, ctx: BlockingContext): void {
 
   rewriter.on("script", {
     element(e) {
+      spend(ctx);
       const rawType = e.getAttribute("type");
       const type = rawType === null ? null : decodeAttribute(rawType);
       const essence = (type ?? "").trim().toLowerCase();
@@ -152,6 +176,7 @@ export function addHintsAndRefresh(rewriter: HTMLRewriter, ctx: BlockingContext)
   // One selector list, one registration (each costs the page a call into the runtime).
   rewriter.on('link[rel*="pre" i], link[rel*="&"], meta[http-equiv]', {
     element(e) {
+      spend(ctx);
       if (e.tagName === "link") {
         const id = linkHintBlocked(e, ctx);
         if (id) neutraliseLink(e, id);

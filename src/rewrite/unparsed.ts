@@ -27,19 +27,33 @@ export function fitsUnparsed(plans: { charset: CharsetPlan; coding: CodingPlan }
 }
 
 /**
- * The page as it came, served as HTML with nosniff (as the parsing path serves it), then `banner`
- * if given. `headers` may be `res.headers` itself (the caller's own): then, without a banner,
- * `res` is the answer as it is, edited in place.
+ * Pages longer than this (decoded bytes) are not parsed where the rewriter would only look for
+ * inline markers (an enforced CSP) or the banner's place (nothing denied): they pass as csp-only
+ * pages do, the banner after them when it can follow. Parsing costs about 5 ms of CPU per MB here
+ * (an empty HTMLRewriter 4; docs/benchmarks.md), and the Workers Free plan ends a request at 10 ms.
  */
-export function unparsedPage(res: Response, headers: Headers, charset: CharsetPlan, banner: Uint8Array | undefined): Response {
-  let body = res.body!;
+export const PARSE_LIMIT = 1024 * 1024;
+
+/** The body's length as the origin declared it, where the body arrives as sent (no Content-Encoding); otherwise unknown. */
+export function declaredLength(headers: Headers): number | undefined {
+  if (headers.has("content-encoding")) return undefined;
+  const raw = headers.get("content-length");
+  return raw !== null && /^\d{1,15}$/.test(raw) ? Number(raw) : undefined;
+}
+
+/**
+ * The page as it came (`body`, by default the response's own), served as HTML with nosniff (as
+ * the parsing path serves it), then `banner` if given. `headers` may be `res.headers` itself (the
+ * caller's own): then, without a banner, `res` is the answer as it is, edited in place.
+ */
+export function unparsedPage(res: Response, headers: Headers, charset: CharsetPlan, banner: Uint8Array | undefined, body: ReadableStream<Uint8Array> = res.body!): Response {
   if (banner) {
     body = appended(body, banner);
     headers.delete("content-length");
   }
   headers.set("content-type", charset.kind === "label" || charset.kind === "transcode" ? `text/html; charset=${charset.encoding}` : "text/html");
   headers.set("x-content-type-options", "nosniff");
-  if (!banner && headers === res.headers) return res;
+  if (!banner && headers === res.headers && body === res.body) return res;
   return new Response(body, { status: res.status, statusText: res.statusText, headers });
 }
 
