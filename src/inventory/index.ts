@@ -1,7 +1,8 @@
 /**
  * The cookie inventory of this isolate and its flush to D1: the request path only counts
  * (CookieTally, in memory); when a flush is due, one batch goes to the store through
- * `waitUntil`. `cookieInventory` is the worker's middleware (after the tenant is known);
+ * `waitUntil`; counts left when the traffic stops go out with a delayed flush, kept alive by the
+ * request's `waitUntil` for a few seconds. `cookieInventory` is the worker's middleware (after the tenant is known);
  * `seeOriginSetCookies` is for the proxy; `seeBlockedHost` for the CSP report endpoint.
  */
 import type { MiddlewareHandler } from "hono";
@@ -21,7 +22,7 @@ export function inventoryTally(env: { INVENTORY_FLUSH_SECONDS?: string } | undef
     const raw = env?.INVENTORY_FLUSH_SECONDS;
     const seconds = raw === undefined || raw.trim() === "" ? NaN : Number(raw);
     const flushEveryMs = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 60_000;
-    tally = new CookieTally({ flushEveryMs, minGapMs: Math.min(5_000, flushEveryMs) });
+    tally = new CookieTally({ flushEveryMs, minGapMs: Math.min(5_000, flushEveryMs), quietMs: Math.min(2_000, flushEveryMs) });
   }
   return tally;
 }
@@ -43,7 +44,46 @@ export function cookieInventory(policyOf: (tenant: string) => CompiledPolicy | u
     await next();
     const now = Date.now();
     if (t.due(now)) flushInventoryIfDue({ env: c.env, waitUntil: waitUntilOf(c), policyOf }, now);
+    else {
+      const delay = t.idleFlushDelay(now);
+      if (delay !== undefined) armIdleFlush({ env: c.env, waitUntil: waitUntilOf(c), policyOf }, delay);
+    }
   };
+}
+
+/** The most a delayed flush waits in all (Workers end a `waitUntil` 30 s after the response). */
+const IDLE_FLUSH_MAX_MS = 20_000;
+
+/**
+ * A delayed flush, kept alive by the request's `waitUntil`: after `delay` ms it flushes if the
+ * traffic stopped (CookieTally.idleFlushStep), so that the last sightings reach D1 within seconds
+ * even if no request follows. Outside an invocation (no waitUntil) nothing is armed.
+ */
+function armIdleFlush(ctx: FlushContext, delay: number): void {
+  const store = storeOf(ctx.env);
+  if (!store || !ctx.waitUntil) return;
+  const t = inventoryTally(ctx.env);
+  inBackground(
+    ctx.waitUntil,
+    async () => {
+      let waited = 0;
+      for (let wait = delay; waited + wait <= IDLE_FLUSH_MAX_MS; ) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        waited += wait;
+        const now = Date.now();
+        const step = t.idleFlushStep(now);
+        if (step === null) return;
+        if ("waitMs" in step) {
+          wait = step.waitMs;
+          continue;
+        }
+        const entries = t.drain(now);
+        if (entries.length > 0) await store.addInventory(inventoryRows(entries, ctx.policyOf));
+        return;
+      }
+    },
+    { what: "cookie inventory (delayed flush)" },
+  );
 }
 
 export interface FlushContext {

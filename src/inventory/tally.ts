@@ -4,6 +4,9 @@
  * is due. Pure; no I/O, no clock (`now` is passed in). A flush is due when a name this isolate
  * had not seen appears (at most every `minGapMs`), or every `flushEveryMs` while anything is
  * counted: in the steady state one batch per isolate per `flushEveryMs`, never a write per request.
+ * Counts left when the traffic stops are flushed by a delayed flush (`idleFlushDelay` arms one,
+ * `idleFlushStep` says what it does when it fires), so that a sighting reaches the store within
+ * `quietMs + minGapMs` of the last request even if none follows.
  */
 import type { InventorySource } from "../store";
 
@@ -16,6 +19,8 @@ export interface TallyOptions {
   maxNames: number;
   /** Longer names count under OVERFLOW_NAME (real cookie names are short; random junk is not). */
   maxNameLength: number;
+  /** Counts with no sighting for half this long are flushed by the delayed flush, armed this long after a request. */
+  quietMs: number;
 }
 
 export const DEFAULT_TALLY_OPTIONS: TallyOptions = {
@@ -23,7 +28,11 @@ export const DEFAULT_TALLY_OPTIONS: TallyOptions = {
   minGapMs: 5_000,
   maxNames: 2_000,
   maxNameLength: 128,
+  quietMs: 2_000,
 };
+
+/** What a delayed flush does when it fires: flush now, wait `ms` and ask again, or nothing (traffic goes on; a later one is armed). */
+export type IdleFlushStep = { flush: true } | { waitMs: number } | null;
 
 /** Where sightings of names past the bounds are counted. Not a token (RFC 6265 cookie-name), so no real cookie shares it. */
 export const OVERFLOW_NAME = "(other)";
@@ -47,6 +56,8 @@ export class CookieTally {
   private pending = 0;
   private fresh = false;
   private lastFlush = -Infinity;
+  private lastSighting = -Infinity;
+  private idleFlushAt = -Infinity;
 
   constructor(options: Partial<TallyOptions> = {}) {
     this.options = { ...DEFAULT_TALLY_OPTIONS, ...options };
@@ -88,6 +99,31 @@ export class CookieTally {
     if (this.pending === 0) return false;
     const since = now - this.lastFlush;
     return since >= this.options.flushEveryMs || (this.fresh && since >= this.options.minGapMs);
+  }
+
+  /**
+   * After a request that left counts not yet due: the delay of a delayed flush to arm now, or
+   * undefined when none is needed. One is armed when none will fire at least `quietMs / 2` from
+   * now, so that after the last request one fires between `quietMs / 2` and `quietMs` later: at
+   * most two per `quietMs` per isolate, however many requests.
+   */
+  idleFlushDelay(now: number): number | undefined {
+    if (this.pending === 0 || this.idleFlushAt >= now + this.options.quietMs / 2) return undefined;
+    this.idleFlushAt = now + this.options.quietMs;
+    return this.options.quietMs;
+  }
+
+  /**
+   * What a delayed flush does when it fires: flush when nothing was seen for `quietMs / 2` (the
+   * traffic stopped) and the last flush is `minGapMs` old, or wait for that; nothing while the
+   * traffic goes on (a later request armed a later one) or when nothing is pending.
+   */
+  idleFlushStep(now: number): IdleFlushStep {
+    if (this.pending === 0) return null;
+    if (this.due(now)) return { flush: true };
+    if (now - this.lastSighting < this.options.quietMs / 2) return null;
+    const gap = this.lastFlush + this.options.minGapMs - now;
+    return gap <= 0 ? { flush: true } : { waitMs: gap };
   }
 
   /** The sightings counted since the last drain; the counts restart at zero, the names stay known. */
@@ -133,6 +169,7 @@ export class CookieTally {
     if (entry.count === 0) entry.firstSeen = now;
     entry.count++;
     entry.lastSeen = now;
+    this.lastSighting = now;
     this.pending++;
   }
 }

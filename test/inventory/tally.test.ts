@@ -65,6 +65,76 @@ describe("CookieTally", () => {
   });
 });
 
+/**
+ * The worker's flush loop over a simulated clock: each request counts one name and then flushes
+ * when due, or arms a delayed flush (idleFlushDelay); delayed flushes fire in time order and
+ * follow idleFlushStep, as src/inventory/index.ts does. Returns the flush times.
+ */
+function simulate(t: CookieTally, requests: readonly number[], name: (i: number) => string, until: number): number[] {
+  const flushes: number[] = [];
+  let timers: number[] = [];
+  const fireUntil = (time: number) => {
+    for (;;) {
+      timers.sort((a, b) => a - b);
+      if (timers.length === 0 || timers[0] > time) return;
+      const at = timers.shift()!;
+      const step = t.idleFlushStep(at);
+      if (step && "flush" in step) {
+        t.drain(at);
+        flushes.push(at);
+      } else if (step) timers.push(at + step.waitMs);
+    }
+  };
+  requests.forEach((now, i) => {
+    fireUntil(now);
+    t.seeRequestCookies("a", [{ name: name(i) }], now);
+    if (t.due(now)) {
+      t.drain(now);
+      flushes.push(now);
+    } else {
+      const delay = t.idleFlushDelay(now);
+      if (delay !== undefined) timers.push(now + delay);
+    }
+  });
+  fireUntil(until);
+  timers = [];
+  return flushes;
+}
+
+describe("CookieTally's delayed flush", () => {
+  const options = { flushEveryMs: 60_000, minGapMs: 5_000, quietMs: 2_000 };
+
+  it("writes a sighting within quietMs + minGapMs when no request follows", () => {
+    const t = new CookieTally(options);
+    // The isolate's first request flushes at once; a second, 1 s later, with a new name, is not due.
+    expect(simulate(t, [0, 1_000], (i) => `n${i}`, 100_000)).toEqual([0, 5_000]);
+    const t2 = new CookieTally(options);
+    expect(simulate(t2, [0, 10_000], () => "same", 100_000)).toEqual([0, 12_000]);
+    expect(t2.idleFlushStep(200_000)).toBeNull();
+  });
+
+  it("adds no write in the steady state: one flush per flushEveryMs under continuous traffic, then one when it stops", () => {
+    const t = new CookieTally(options);
+    const requests = Array.from({ length: 12_000 }, (_, i) => i * 10); // every 10 ms for 120 s
+    const flushes = simulate(t, requests, () => "sessionid", 200_000);
+    // 0 and 60 000 by flushEveryMs; the last by the delayed flush that fired first after the
+    // traffic stopped at 119 990 (armed at 118 180; by then the minute was up).
+    expect(flushes).toEqual([0, 60_000, 120_180]);
+    expect(t.drain(300_000)).toEqual([]);
+  });
+
+  it("never flushes more often than minGapMs, however the traffic comes and goes", () => {
+    const t = new CookieTally(options);
+    // Bursts of 5 requests 1.1 s apart (lulls just over quietMs / 2), 300 bursts, a new name in each.
+    const requests = Array.from({ length: 1_500 }, (_, i) => Math.floor(i / 5) * 1_100 + (i % 5));
+    const flushes = simulate(t, requests, (i) => `n${Math.floor(i / 5)}`, 1_000_000);
+    for (let i = 1; i < flushes.length; i++) expect(flushes[i] - flushes[i - 1]).toBeGreaterThanOrEqual(5_000);
+    // Everything counted was written, the last burst within quietMs + minGapMs.
+    expect(t.drain(2_000_000)).toEqual([]);
+    expect(flushes.at(-1)! - requests.at(-1)!).toBeLessThanOrEqual(7_000);
+  });
+});
+
 describe("serviceOf", () => {
   const maia = POLICIES.byId("maia")!;
   it("classifies cookies by the policy and blocked hosts by block.hosts, subdomains included", () => {
