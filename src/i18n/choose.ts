@@ -4,11 +4,22 @@
  * language. Pure; no I/O.
  */
 import { qualityList } from "../pages/negotiate";
+import { BASE_LANG } from "./strings";
 
-/** What a policy offers (CompiledPolicy has both). */
+/** What a policy offers: its languages (CompiledPolicy.strings) and its default language. */
 export interface LanguageOffer {
-  readonly languages: readonly string[];
-  readonly defaultLanguage: string;
+  readonly strings: ReadonlyMap<string, unknown>;
+  readonly defaultLanguage?: string;
+}
+
+/** The offer's default language: `defaultLanguage`, else English. */
+export function defaultLang(offer: Pick<LanguageOffer, "defaultLanguage">): string {
+  return offer.defaultLanguage ?? BASE_LANG;
+}
+
+/** `lang` when the offer has it, else the default language. */
+export function shownLang(offer: LanguageOffer, lang: string): string {
+  return offer.strings.has(lang) ? lang : defaultLang(offer);
 }
 
 /**
@@ -19,7 +30,7 @@ export interface LanguageOffer {
 export function offeredLang(offer: LanguageOffer, tag: string | undefined): string | undefined {
   if (!tag) return undefined;
   const primary = tag.trim().toLowerCase().split(/[-_]/, 1)[0];
-  return offer.languages.includes(primary) ? primary : undefined;
+  return offer.strings.has(primary) ? primary : undefined;
 }
 
 /**
@@ -31,7 +42,7 @@ export function langFromAcceptLanguage(offer: LanguageOffer, header: string | un
   let best: string | undefined;
   let bestQ = 0;
   for (const [range, q] of qualityList(header, 32)) {
-    const lang = range === "*" ? offer.defaultLanguage : offeredLang(offer, range);
+    const lang = range === "*" ? defaultLang(offer) : offeredLang(offer, range);
     if (lang && q > bestQ) {
       best = lang;
       bestQ = q;
@@ -47,5 +58,5 @@ export function chooseLang(
   djangoLanguage: string | undefined,
   acceptLanguage: string | undefined,
 ): string {
-  return offeredLang(offer, query) ?? offeredLang(offer, djangoLanguage) ?? langFromAcceptLanguage(offer, acceptLanguage) ?? offer.defaultLanguage;
+  return offeredLang(offer, query) ?? offeredLang(offer, djangoLanguage) ?? langFromAcceptLanguage(offer, acceptLanguage) ?? defaultLang(offer);
 }

@@ -69,6 +69,6 @@ export function parsePreferenceForm(form: URLSearchParams, policy: CompiledPolic
     granted,
     returnTo: safeReturnPath(form.get("return")) ?? DEFAULT_RETURN,
     place: choicePlace(form.get("from")),
-    lang: lang !== null && policy.languages.includes(lang) ? lang : undefined,
+    lang: lang !== null && policy.strings.has(lang) ? lang : undefined,
   };
 }

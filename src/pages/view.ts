@@ -4,6 +4,7 @@
  */
 import { CONSENT_COOKIE } from "../consent/serialize";
 import type { Consent } from "../consent/types";
+import { defaultLang, shownLang } from "../i18n/choose";
 import { formatDateTime, localizeDuration, localizeText, type Localized } from "../i18n/localize";
 import { BASE_LANG, BUILTIN_UI, type UiStrings } from "../i18n/strings";
 import type { Category, CompiledPolicy, Lang, LocalizedText } from "../policy/types";
@@ -106,7 +107,8 @@ export function fillSite(text: string, siteUrl: string): string {
 export function buildPolicyView(policy: CompiledPolicy, consent: Consent, lang: Lang): PolicyView {
   const ui = policy.uiStrings(lang);
   // A language the policy does not offer is shown in its default language, and said so.
-  if (!policy.languages.includes(lang)) lang = policy.defaultLanguage;
+  lang = shownLang(policy, lang);
+  const fallbackLang = defaultLang(policy);
   /** `{ [key]: text, [key + "Lang"]: its language when not the page's }`. */
   function field<K extends string>(key: K, l: Localized): Record<K, string> & Lang_<K> {
     const out = { [key]: l.text } as Record<K, string> & Lang_<K>;
@@ -114,7 +116,7 @@ export function buildPolicyView(policy: CompiledPolicy, consent: Consent, lang: 
     return out;
   }
   const text = (t: LocalizedText): Localized => {
-    const l = localizeText(t, lang, policy.defaultLanguage);
+    const l = localizeText(t, lang, fallbackLang);
     return { ...l, text: fillSite(l.text, policy.siteUrl) };
   };
   const services: ServiceView[] = policy.services.map((s) => ({
@@ -127,7 +129,7 @@ export function buildPolicyView(policy: CompiledPolicy, consent: Consent, lang: 
     cookies: s.cookies.map((k) => ({
       name: k.name,
       prefix: k.prefix === true,
-      ...field("duration", localizeDuration(k.duration, lang, policy.defaultLanguage, ui)),
+      ...field("duration", localizeDuration(k.duration, lang, fallbackLang, ui)),
       ...(k.function === undefined ? {} : field("function", text(k.function))),
       ...(k.purpose === undefined ? {} : field("purpose", text(k.purpose))),
       httpOnly: k.httpOnly === true,
@@ -136,7 +138,7 @@ export function buildPolicyView(policy: CompiledPolicy, consent: Consent, lang: 
 
   const categoryNames = new Map<Category, Localized>();
   const categories: CategoryView[] = policy.categories.map((cat) => {
-    const name = localizeText(cat.name, lang, policy.defaultLanguage);
+    const name = localizeText(cat.name, lang, fallbackLang);
     categoryNames.set(cat.id, name);
     return {
       id: cat.id,
@@ -202,7 +204,7 @@ export function buildPolicyView(policy: CompiledPolicy, consent: Consent, lang: 
     view.consent.record = { id: consent.recordId, date: formatDateTime(consent.decidedAt, ui) };
   }
   const declared = policy.classify(CONSENT_COOKIE);
-  if (declared) Object.assign(view, field("consentDuration", localizeDuration(declared.cookie.duration, lang, policy.defaultLanguage, ui)));
+  if (declared) Object.assign(view, field("consentDuration", localizeDuration(declared.cookie.duration, lang, fallbackLang, ui)));
   return view;
 }
 

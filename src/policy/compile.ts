@@ -43,9 +43,9 @@ export function compilePolicy(policy: TenantPolicy): CompiledPolicy {
   for (const [lang, overrides] of Object.entries(policy.ui ?? {})) {
     ui[lang] = Object.freeze({ ...BUILTIN_UI[lang], ...overrides } as UiStrings);
   }
-  const defaultLanguage = policy.defaultLanguage ?? BASE_LANG;
-  const fallback = ui[defaultLanguage] ?? BUILTIN_UI[BASE_LANG];
-  const uiStrings = (lang: string): UiStrings => (Object.hasOwn(ui, lang) ? ui[lang] : fallback);
+  const strings = new Map(Object.keys(ui).sort().map((lang) => [lang, ui[lang]]));
+  const fallback = strings.get(policy.defaultLanguage ?? BASE_LANG) ?? BUILTIN_UI[BASE_LANG];
+  const uiStrings = (lang: string): UiStrings => strings.get(lang) ?? fallback;
 
-  return { ...policy, classify, servicesByKey, parentDomainFor, defaultLanguage, languages: Object.keys(ui).sort(), uiStrings };
+  return { ...policy, classify, servicesByKey, parentDomainFor, strings, uiStrings };
 }

@@ -197,10 +197,12 @@ export interface CompiledPolicy extends TenantPolicy {
   servicesByKey: ReadonlyMap<string, ServiceDeclaration[]>;
   /** The domain `"parent"` stands for on this host (a hostname, no port); undefined for IPs and one-label names. */
   parentDomainFor(host: string): string | undefined;
-  /** The policy's default language (`defaultLanguage`, else "en"). */
-  defaultLanguage: Lang;
-  /** The languages this policy speaks: the built-in ones and those its `ui` adds, sorted. */
-  languages: readonly Lang[];
-  /** Every UI string in `lang` (built-in strings with the policy's overrides); the default language's for a language not offered. */
+  /**
+   * The languages this policy speaks, sorted, each with every UI string (the built-in ones with the
+   * policy's `ui` overrides, and the languages `ui` adds). A Map, so that it stays out of the
+   * policy's canonical JSON and hash (src/proof/policy-hash.ts): it is derived, not policy data.
+   */
+  strings: ReadonlyMap<Lang, UiStrings>;
+  /** Every UI string in `lang`; the default language's for a language not offered. */
   uiStrings(lang: Lang): UiStrings;
 }

@@ -3,6 +3,7 @@
  * XHTML pages. Pure; every interpolated value is escaped.
  */
 import { escapeHtml } from "../html";
+import { defaultLang, shownLang } from "../i18n/choose";
 import { localizeText } from "../i18n/localize";
 import type { CompiledPolicy, Lang } from "../policy/types";
 
@@ -107,8 +108,8 @@ function bannerParts(policy: CompiledPolicy, lang: Lang): BannerParts {
   if (parts) return parts;
   const s = policy.uiStrings(lang);
   // A language the policy does not speak is shown in its default language, and said so.
-  const shown = policy.languages.includes(lang) ? lang : policy.defaultLanguage;
-  const text = policy.banner?.text !== undefined ? localizeText(policy.banner.text, shown, policy.defaultLanguage) : { text: s.bannerText };
+  const shown = shownLang(policy, lang);
+  const text = policy.banner?.text !== undefined ? localizeText(policy.banner.text, shown, defaultLang(policy)) : { text: s.bannerText };
   const textLang = text.lang !== undefined && text.lang !== shown ? ` lang="${escapeHtml(text.lang)}" dir="${policy.uiStrings(text.lang).dir}"` : "";
   const open = `<div id="${BANNER_ID}" role="region" aria-label="${escapeHtml(s.bannerLabel)}" lang="${escapeHtml(shown)}" dir="${escapeHtml(s.dir)}">`;
   const rest = `<p${textLang}>${escapeHtml(text.text)}</p>` + `<form method="post" action="/cookies">` + `<input type="hidden" name="return" value="`;

@@ -12,7 +12,7 @@ import { compilePolicy } from "../../src/policy/compile";
 import { POLICY, SITE, tenantPolicy } from "./fixture";
 
 // An offer of two languages, whatever the built-in ones are (test/i18n/ covers the seed languages).
-const EN_FR = { languages: ["en", "fr"], defaultLanguage: "en" };
+const EN_FR = { strings: new Map([["en", {}], ["fr", {}]]), defaultLanguage: "en" };
 
 describe("chooseLang", () => {
   it.each([

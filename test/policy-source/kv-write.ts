@@ -8,7 +8,7 @@ import { POLICIES } from "../../src/policy";
 
 /** A tenant policy made from maia's, under another id and hosts. */
 export function tenantLike(id: string, hosts: string[], change: (p: TenantPolicy) => void = () => {}): TenantPolicy {
-  const { classify: _c, servicesByKey: _s, parentDomainFor: _p, ...data } = POLICIES.byId("maia")!;
+  const { classify: _c, servicesByKey: _s, parentDomainFor: _p, strings: _l, uiStrings: _u, ...data } = POLICIES.byId("maia")!;
   const policy = structuredClone({ ...data, id, hosts, siteUrl: `https://${hosts[0]}` }) as TenantPolicy;
   change(policy);
   return policy;

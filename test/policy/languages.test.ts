@@ -104,7 +104,7 @@ describe("languages and the default language", () => {
     );
     const policy = registry.byId("maia")!;
     expect(policy.defaultLanguage).toBe("fr");
-    expect(policy.languages).toEqual([...Object.keys(BUILTIN_UI), "xx"].sort());
+    expect([...policy.strings.keys()]).toEqual([...Object.keys(BUILTIN_UI), "xx"].sort());
     expect(policy.uiStrings("xx").acceptAll).toBe("XX Accept all");
     expect(policy.uiStrings("fr").acceptAll).toBe("J'accepte tout");
     expect(policy.uiStrings("fr").refuseAll).toBe(BUILTIN_UI.fr.refuseAll);
@@ -176,5 +176,17 @@ describe("portalBanner", () => {
     const [f, r] = validateError((p) => (p.portalBanner = value));
     expect(f).toBe(field);
     expect(r).toMatch(reason);
+  });
+});
+
+describe("the languages a policy compiles to stay out of its hash", () => {
+  it("the compiled policy's canonical JSON is its data's (what KV verifies and records name)", async () => {
+    const { canonicalJson } = await import("../../src/proof/policy-hash");
+    const { loadPolicies } = await import("../../src/policy/load");
+    const t = { extends: "opendatasoft", id: "maia", hosts: ["maia.opendatasoft.com"], siteUrl: "https://maia.opendatasoft.com", ui: { fr: { acceptAll: "Oui" } } };
+    const [data] = loadPolicies({ "opendatasoft.json": base() }, { "maia.json": t });
+    const compiled = createRegistry({ "opendatasoft.json": base() }, { "maia.json": t }).byId("maia")!;
+    expect(compiled.strings.size).toBeGreaterThan(1);
+    expect(canonicalJson(compiled)).toBe(canonicalJson(data));
   });
 });
