@@ -19,7 +19,7 @@ import { forwardToOrigin, isBuiltResponse } from "./proxy/forward";
 import { errorPage } from "./proxy/pages";
 import { stateFor } from "./request-state";
 import { isConsentDependentDocument, withoutReuse } from "./proxy/cache";
-import { leavesAlone, rewriteHtml } from "./rewrite";
+import { leavesAlone, rewriteHtml, rewriteOther } from "./rewrite";
 import { BANNER_CSS_PATH, bannerStylesheet } from "./rewrite/banner";
 import { classifyContentType } from "./rewrite/document";
 import { scheduled } from "./scheduled";
@@ -83,8 +83,11 @@ app.all("*", async function proxy(c) {
     documentsAsTheyCome: leavesAlone(policy, consent, banner),
   });
   const type = classifyContentType(res.headers.get("content-type"));
-  // Not a document and nothing to normalise (JSON, images, scripts…): as it came, before any per-page work.
-  if (type.kind === "other" && !type.normalised) return res;
+  const secFetchDest = c.req.header("sec-fetch-dest") ?? null;
+  // Not a document (JSON, images, scripts…): as it came unless it may run as a worker or names reporting endpoints.
+  if (type.kind === "other" && !type.normalised) {
+    return rewriteOther(res, { policy, consent, banner: false, lang: "en", returnPath: "/", secure, pageUrl: c.req.url, cspMode: config.cspMode, ownHeaders: isBuiltResponse(res), secFetchDest });
+  }
   // The language and the return path only matter to the banner.
   const url = banner ? new URL(c.req.url) : undefined;
   const out = await rewriteHtml(res, {
@@ -99,6 +102,7 @@ app.all("*", async function proxy(c) {
     cspMode: config.cspMode,
     markupMode: config.markupMode,
     ownHeaders: isBuiltResponse(res),
+    secFetchDest,
   });
   // A document is treated according to the consent (scripts blocked or live, banner, CSP), even
   // when this visitor's state left it as it came: never reused for another state (proxy/cache.ts).

@@ -79,7 +79,8 @@ function startsWithIgnoreCase(name: string, prefix: string): boolean {
 
 /**
  * One deletion line per declared path × domain of each refused cookie (host-only "/" for
- * undeclared ones unless `policy.expireUnknown === false`), deduplicated, at most
+ * undeclared ones unless `policy.expireUnknown === false`), plus the parent domain's at "/" for
+ * every one of them (when the host is under the policy's parent domain), deduplicated, at most
  * `MAX_EXPIRY_LINES`. Declared cookies come first, whatever their place in the request: a
  * flood of unknown cookies can use only what is left of the cap, never starve a refused
  * tracker cookie the policy names. `ctx.host` is the request's hostname (no port);
@@ -97,6 +98,8 @@ export function expiryLines(
   const seen = new Set<string>();
   const host = ctx.host.toLowerCase();
   const tail = ctx.secure ? "; Secure; SameSite=Lax" : "; SameSite=Lax";
+  const parentName = normalizeDomain(policy.parentDomainFor(host) ?? "");
+  const parent = parentName !== null && domainMatches(host, parentName) ? parentName : null;
 
   const add = (name: string, path: string, domain: string | null): boolean => {
     const line = `${name}${EXPIRED}${path}${domain === null ? "" : `; Domain=${domain}`}${tail}`;
@@ -115,7 +118,9 @@ export function expiryLines(
     if (!c && policy.expireUnknown === false) return true;
     if (startsWithIgnoreCase(name, "__host-")) return !ctx.secure || add(name, "/", null);
     if (!ctx.secure && (c?.cookie.secure || startsWithIgnoreCase(name, "__secure-"))) return true;
-    if (!c) return add(name, "/", null);
+    // Also where a sibling under the parent domain may have written it (and keeps sending it back
+    // to every tenant: a tracker's identifier, or a cookie bomb): the Domain= variant at Path=/.
+    if (!c) return add(name, "/", null) && (parent === null || add(name, "/", parent));
     for (const path of c.cookie.paths ?? ["/"]) {
       if (!isSafePath(path)) continue;
       for (const declared of c.cookie.domains ?? ["host"]) {
@@ -128,7 +133,7 @@ export function expiryLines(
         if (!add(name, path, domain)) return false;
       }
     }
-    return true;
+    return parent === null || add(name, "/", parent);
   };
 
   let unknown = false;

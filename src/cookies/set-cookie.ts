@@ -237,3 +237,27 @@ export function parseSetCookie(
   }
   return { name, value, attributes };
 }
+
+/**
+ * `line` without its Domain attributes when the domain the browser would use (the last non-empty
+ * one, RFC 6265bis 5.6.3 and 5.7 step 5) covers `host` and is not one of `allowed` (lower-case,
+ * no leading dot; undefined entries are ignored): the cookie is then stored host-only. A Domain
+ * that does not cover `host` is left alone (the browser ignores such a line, and host-only would
+ * store it), as is a line without one. Returns `line` itself when nothing changes.
+ */
+export function narrowDomain(line: string, host: string, allowed: ReadonlyArray<string | undefined>): string {
+  const parsed = parseSetCookie(line);
+  const domain = parsed?.attributes.domain;
+  if (domain === undefined || allowed.includes(domain)) return line;
+  const covers = host === domain || (host.endsWith(`.${domain}`) && !/^[\d.]+$|:/.test(host));
+  if (!covers) return line;
+  const semi = line.indexOf(";");
+  const kept = line
+    .slice(semi + 1)
+    .split(";")
+    .filter((av) => {
+      const eq = av.indexOf("=");
+      return trimWhitespace(eq < 0 ? av : av.slice(0, eq)).toLowerCase() !== "domain";
+    });
+  return line.slice(0, semi) + (kept.length ? ";" + kept.join(";") : "");
+}

@@ -8,8 +8,11 @@
  * `block.hosts` of the services the visitor consented to (necessary services always). A
  * host nobody declared is refused too: that is what makes it fail closed. Inline scripts,
  * styles and handlers stay allowed ('unsafe-inline', and 'unsafe-eval' for template engines):
- * whatever they run, they can only reach the allowed hosts. Navigations are not fetches and
- * CSP does not govern them (the rewriter handles meta refresh; the proxy the Refresh header).
+ * whatever they run, they can only reach the allowed hosts. Form submissions are governed by
+ * `form-action` (which `default-src` does not cover), given the same sources. Other navigations
+ * are not fetches and no directive Chromium enforces governs them (the rewriter handles meta
+ * refresh; the proxy the Refresh header). A worker takes its policy from its own script's
+ * response, not from the page: the proxy sends the same policy on those (./worker.ts).
  */
 import type { Consent } from "../consent/types";
 import { isServiceAllowed } from "../cookies/decide";
@@ -118,6 +121,8 @@ function render(sources: readonly string[], options: CspOptions): string {
     `frame-src ${list()}`,
     `worker-src ${list("blob:")}`,
     `manifest-src ${list()}`,
+    // Not a fetch directive: default-src does not cover it. A form may post only where a fetch may go.
+    `form-action ${list()}`,
     "object-src 'none'",
     "base-uri 'self'",
   ];

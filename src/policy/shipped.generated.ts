@@ -445,6 +445,7 @@ const shared18 = [
     cookies: [
       {
         name: "__cf_bm",
+        domains: shared7,
         duration: {
           en: "30 minutes of inactivity",
           fr: "30 minutes d’inactivité",
@@ -460,6 +461,7 @@ const shared18 = [
       },
       {
         name: "cf_clearance",
+        domains: shared7,
         duration: {
           en: "As set by the site's challenge passage (30 minutes by default)",
           fr: "Selon la durée de validité des défis du site (30 minutes par défaut)",
@@ -475,6 +477,7 @@ const shared18 = [
       },
       {
         name: "cf_chl_",
+        domains: shared7,
         prefix: true,
         duration: shared13,
         function: {
@@ -488,6 +491,7 @@ const shared18 = [
       },
       {
         name: "_cfuvid",
+        domains: shared7,
         duration: shared3,
         function: {
           en: "Rate limiting rules",
@@ -500,6 +504,7 @@ const shared18 = [
       },
       {
         name: "__cfruid",
+        domains: shared7,
         duration: shared3,
         function: {
           en: "Rate limiting (previous version)",
@@ -512,6 +517,7 @@ const shared18 = [
       },
       {
         name: "__cflb",
+        domains: shared7,
         duration: {
           en: "Session, from a few seconds up to 24 hours",
           fr: "Session, de quelques secondes à 24 heures",
@@ -527,6 +533,7 @@ const shared18 = [
       },
       {
         name: "__cfwaitingroom",
+        domains: shared7,
         duration: {
           en: "24 hours while waiting, then as long as the site's session lasts",
           fr: "24 heures pendant l’attente, puis la durée de session du site",
@@ -542,6 +549,7 @@ const shared18 = [
       },
       {
         name: "cf_ob_info",
+        domains: shared7,
         duration: shared14,
         function: shared15,
         purpose: {
@@ -551,6 +559,7 @@ const shared18 = [
       },
       {
         name: "cf_use_ob",
+        domains: shared7,
         duration: shared14,
         function: shared15,
         purpose: {
@@ -560,12 +569,14 @@ const shared18 = [
       },
       {
         name: "__cfseq",
+        domains: shared7,
         duration: shared13,
         function: shared16,
         purpose: shared17,
       },
       {
         name: "__cfseq-",
+        domains: shared7,
         prefix: true,
         duration: shared13,
         function: shared16,
@@ -675,4 +686,4 @@ export const POLICY_DATA = [
   },
 ] as unknown as readonly TenantPolicy[];
 
-export const POLICY_CHECKSUM = "8c3bdc6a";
+export const POLICY_CHECKSUM = "9c3b4607";

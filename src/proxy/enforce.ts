@@ -8,7 +8,7 @@ import { CONSENT_COOKIE, consentSetCookie, portalValue } from "../consent/serial
 import type { Consent } from "../consent/types";
 import { filterRequestCookies, filterSetCookies, type StrippedCookie } from "../cookies/decide";
 import { expireHostAndParent, expiryLines } from "../cookies/expire";
-import { setCookieName } from "../cookies/set-cookie";
+import { narrowDomain, setCookieName } from "../cookies/set-cookie";
 import type { CompiledPolicy } from "../policy/types";
 
 export interface RequestDecision {
@@ -82,15 +82,43 @@ export function decideResponse(
   options?: { ownConsentCookies?: boolean },
 ): ResponseDecision {
   const own = options?.ownConsentCookies === true;
-  const { kept, stripped } = filterSetCookies(originSetCookies, ctx.policy, ctx.consent, { ownConsentCookies: own });
+  let { kept, stripped } = filterSetCookies(originSetCookies, ctx.policy, ctx.consent, { ownConsentCookies: own });
+  const rescoped = narrowDomains(kept, ctx);
   let expire = request.expire;
+  if (rescoped) kept = rescoped;
   if (own && expire.length > 0 && kept.some((l) => setCookieName(l) === CONSENT_COOKIE)) {
     expire = expire.filter((l) => !l.startsWith(`${CONSENT_COOKIE}=`));
   }
   // Filtering keeps order, so as many lines as the origin sent means all of them, as they were.
-  if (expire.length === 0) return { setCookies: kept, stripped, unchanged: kept.length === originSetCookies.length };
+  if (expire.length === 0) return { setCookies: kept, stripped, unchanged: !rescoped && kept.length === originSetCookies.length };
   // Kept and expired names never overlap: both follow from the same classification and consent.
   return { setCookies: kept.concat(expire), stripped, unchanged: false };
+}
+
+/**
+ * The kept lines with every cookie's scope cut to what its policy declares (`domains`, default
+ * host-only): a line whose Domain is wider (a necessary `sessionid` written for the whole parent
+ * domain, which every sibling tenant would then receive) loses its Domain attribute and becomes
+ * host-only, the rest of the line as sent. Null when no line needed it (the usual case: one
+ * substring test per line). Lines of the worker's own consent cookies are not policy cookies.
+ */
+function narrowDomains(kept: readonly string[], ctx: ExchangeContext): string[] | null {
+  let out: string[] | null = null;
+  const host = ctx.host.toLowerCase();
+  for (let i = 0; i < kept.length; i++) {
+    const line = kept[i];
+    // "Domain" in any case: the cheap test first, the reading only when it may be there.
+    if (line.indexOf("omain") === -1 && line.indexOf("OMAIN") === -1) continue;
+    const name = setCookieName(line);
+    const c = name ? ctx.policy.classify(name) : undefined;
+    if (!c) continue;
+    const allowed = (c.cookie.domains ?? ["host"]).map((d) => (d === "host" ? host : d === "parent" ? ctx.policy.parentDomainFor(host) : d.replace(/^\./, "").toLowerCase()));
+    const narrowed = narrowDomain(line, host, allowed);
+    if (narrowed === line) continue;
+    out ??= kept.slice();
+    out[i] = narrowed;
+  }
+  return out;
 }
 
 export interface StripLog {

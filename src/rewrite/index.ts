@@ -25,6 +25,9 @@ import { cleanHeaderVectors } from "./header-vectors";
 import { denialFor, matchUrl, preparePolicy } from "./match";
 import { type BlockingContext, ELEMENT_BUDGET, addHintsAndRefresh, addScripts } from "./scripts";
 import { PARSE_LIMIT, declaredLength, fitsUnparsed, passesUnparsed, unparsedPage } from "./unparsed";
+import { cleanReportingHeaders, hasReportingHeaders } from "./reporting";
+import { becomesWorkerScope } from "../csp/worker";
+import { forbidReuse } from "../proxy/cache";
 
 export { renderBanner, BANNER_ID, escapeHtml } from "./banner";
 export { INLINE_BUFFER_LIMIT } from "./scripts";
@@ -47,6 +50,12 @@ export interface RewriteOptions {
   markupMode?: MarkupMode;
   /** The URL the visitor asked for (relative Link and Refresh targets resolve against it). */
   pageUrl?: string;
+  /**
+   * The request's `Sec-Fetch-Dest` (null: the request had none): a response that may become a
+   * worker's global scope gets the CSP too (csp/worker.ts). Undefined: the caller does not say
+   * (an app's own responses), and no response is treated as a worker's.
+   */
+  secFetchDest?: string | null;
   /**
    * The response's headers are the caller's own, mutable, and the response is handed over (a copy
    * the proxy built): they are edited in place instead of copied, and a page whose body passes
@@ -79,25 +88,21 @@ export async function rewriteHtml(res: Response, opts: RewriteOptions): Promise<
   // blocking, no banner); the CSP, as Content-Security-Policy-Report-Only, has browsers report what it would block.
   if (opts.policy.mode === "report-only") return isHtmlContentType(res.headers.get("content-type")) ? withCspOnly(res, opts) : res;
   const type = classifyContentType(res.headers.get("content-type"));
-  // Not a document, and nothing to normalise (JSON, images, scripts…): passes as it is, before any per-consent work.
-  if (type.kind === "other" && !type.normalised) return res;
+  // Not a document (JSON, images, scripts…): only a worker's script and reporting headers matter.
+  if (type.kind === "other") return rewriteOther(res, opts, type.normalised);
   if (leavesAlone(opts.policy, opts.consent, opts.banner)) return res;
   const prepared = preparePolicy(opts.policy);
   const denial = denialFor(prepared, opts.consent);
-  if (type.kind === "other") {
-    if (!type.normalised) return res;
-    const headers = new Headers(res.headers);
-    headers.set("content-type", type.normalised);
-    headers.set("x-content-type-options", "nosniff");
-    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
-  }
 
   // One Response (and one Headers) per page where the proxy already built a copy: edited in place.
   const headers = opts.ownHeaders === true ? res.headers : new Headers(res.headers);
   const pageUrl = opts.pageUrl ?? DEFAULT_PAGE;
   const selfHost = new URL(pageUrl).hostname;
   const allow = hostAllowList(opts.policy, opts.consent, selfHost);
-  if (!denial.empty) cleanHeaderVectors(headers, { pageUrl, allow, blocked: (u) => matchUrl(u, denial.blockers) });
+  if (!denial.empty) {
+    cleanHeaderVectors(headers, { pageUrl, allow, blocked: (u) => matchUrl(u, denial.blockers) });
+    if (hasReportingHeaders(headers)) cleanReportingHeaders(headers, { pageUrl, allow });
+  }
   const charset = type.kind === "html" ? charsetPlan(type.charset) : undefined;
   if (type.kind !== "html" || charset?.kind === "replacement") return inert(res, headers, type.kind === "html" ? { kind: "sniff" } : type);
 
@@ -149,6 +154,37 @@ export async function rewriteHtml(res: Response, opts: RewriteOptions): Promise<
   const input = await boundedInput(res.body, coding, charset!, true, bounded && length === undefined ? PARSE_LIMIT : Infinity);
   if (input.kind === "too-long") return unparsedPage(res, headers, charset!, input.asIs && fitsUnparsed({ charset: charset!, coding }, true) ? banner() : undefined, input.stream);
   return rewriter.transform(new Response(input.stream, { status: res.status, statusText: res.statusText, headers }));
+}
+
+/**
+ * A response that is not a document (JSON, images, scripts…). One that may become a worker's global
+ * scope (csp/worker.ts) gets the consent-derived CSP, since a worker takes its policy from its own
+ * script's response, and is never stored (`private, no-store`): a copy cached under one consent
+ * would start a worker under another. Reporting headers (Report-To, NEL…) naming a host the
+ * visitor did not consent to are removed. Everything else passes as it came (one copy of the
+ * headers when a Content-Type must be normalised).
+ */
+export function rewriteOther(res: Response, opts: RewriteOptions, normalised?: string): Response {
+  if (opts.policy.mode === "report-only") return res;
+  const worker = opts.secFetchDest !== undefined && becomesWorkerScope(opts.secFetchDest, res.headers.get("content-type"));
+  const denied = !leavesAlone(opts.policy, opts.consent, false);
+  const reporting = denied && hasReportingHeaders(res.headers);
+  if (!worker && !reporting && !normalised) return res;
+  const own = opts.ownHeaders === true;
+  const headers = own ? res.headers : new Headers(res.headers);
+  if (normalised) {
+    headers.set("content-type", normalised);
+    headers.set("x-content-type-options", "nosniff");
+  }
+  if (reporting) {
+    const pageUrl = opts.pageUrl ?? DEFAULT_PAGE;
+    cleanReportingHeaders(headers, { pageUrl, allow: hostAllowList(opts.policy, opts.consent, new URL(pageUrl).hostname) });
+  }
+  if (worker) {
+    if (denied) addCsp(headers, opts);
+    forbidReuse(headers);
+  }
+  return own ? res : new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }
 
 /** `res` through `rewriter`, decoded first, for any app's body (not read natively: see `rewriterInput`). */

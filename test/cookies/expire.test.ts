@@ -15,8 +15,10 @@ function refuse(name: string): RefusedCookie {
 
 describe("expiryLines", () => {
   const cases: Array<[string, string, { secure: boolean; host: string }, string[]]> = [
-    ["unknown over https", "tracker", HTTPS, [`tracker${DEAD}/; Secure; SameSite=Lax`]],
-    ["unknown over http", "tracker", HTTP, [`tracker${DEAD}/; SameSite=Lax`]],
+    // Unknown and refused cookies also on the parent domain, where a sibling may have written them.
+    ["unknown over https", "tracker", HTTPS, [`tracker${DEAD}/; Secure; SameSite=Lax`, `tracker${DEAD}/; Domain=opendatasoft.com; Secure; SameSite=Lax`]],
+    ["unknown over http", "tracker", HTTP, [`tracker${DEAD}/; SameSite=Lax`, `tracker${DEAD}/; Domain=opendatasoft.com; SameSite=Lax`]],
+    ["unknown on a one-label host: host-only alone", "tracker", { secure: false, host: "localhost" }, [`tracker${DEAD}/; SameSite=Lax`]],
     ["host and parent over https", "_ga", HTTPS, [
       `_ga${DEAD}/; Secure; SameSite=Lax`,
       `_ga${DEAD}/; Domain=opendatasoft.com; Secure; SameSite=Lax`,
@@ -46,6 +48,7 @@ describe("expiryLines", () => {
     ["paths × domains, literal domain skipped when it does not match", "atidvisitor", HTTPS, [
       `atidvisitor${DEAD}/; Secure; SameSite=Lax`,
       `atidvisitor${DEAD}/explore; Secure; SameSite=Lax`,
+      `atidvisitor${DEAD}/; Domain=opendatasoft.com; Secure; SameSite=Lax`,
     ]],
     ["literal domain kept when the host is under it", "atidvisitor", { secure: false, host: "data.example.org" }, [
       `atidvisitor${DEAD}/; SameSite=Lax`,
@@ -53,12 +56,12 @@ describe("expiryLines", () => {
       `atidvisitor${DEAD}/explore; SameSite=Lax`,
       `atidvisitor${DEAD}/explore; Domain=example.org; SameSite=Lax`,
     ]],
-    ["secure cookie over https", "atuserid", HTTPS, [`atuserid${DEAD}/; Secure; SameSite=Lax`]],
+    ["secure cookie over https", "atuserid", HTTPS, [`atuserid${DEAD}/; Secure; SameSite=Lax`, `atuserid${DEAD}/; Domain=opendatasoft.com; Secure; SameSite=Lax`]],
     ["secure cookie over http cannot be deleted", "atuserid", HTTP, []],
     ["__Host- over https: exactly one line", "__Host-tracker", HTTPS, [`__Host-tracker${DEAD}/; Secure; SameSite=Lax`]],
     ["__Host- over http: none", "__Host-tracker", HTTP, []],
     ["__host- prefix is case-insensitive", "__HOST-x", HTTP, []],
-    ["__Secure- over https", "__Secure-x", HTTPS, [`__Secure-x${DEAD}/; Secure; SameSite=Lax`]],
+    ["__Secure- over https", "__Secure-x", HTTPS, [`__Secure-x${DEAD}/; Secure; SameSite=Lax`, `__Secure-x${DEAD}/; Domain=opendatasoft.com; Secure; SameSite=Lax`]],
     ["__Secure- over http: none", "__Secure-x", HTTP, []],
     ["__sEcUrE- over http: none", "__sEcUrE-x", HTTP, []],
   ];
@@ -152,13 +155,20 @@ describe("expiryLines", () => {
     expect(expiryLines([{ name, reason: "unknown" }], POLICY, HTTPS)).toEqual([]);
   });
 
+  it("drains a sibling's cookie bomb: every unknown name the request carries is expired on the parent domain, up to the cap", () => {
+    const bomb = Array.from({ length: 20 }, (_, i): RefusedCookie => ({ name: `junk${i}`, reason: "unknown" }));
+    const lines = expiryLines(bomb, POLICY, HTTPS);
+    for (let i = 0; i < 20; i++) expect(lines).toContain(`junk${i}${DEAD}/; Domain=opendatasoft.com; Secure; SameSite=Lax`);
+    expect(lines).toHaveLength(40);
+  });
+
   it("accepts token punctuation in names", () => {
     const name = "a!#$%&'*+-.^_`|~1";
-    expect(expiryLines([{ name, reason: "unknown" }], POLICY, HTTP)).toEqual([`${name}${DEAD}/; SameSite=Lax`]);
+    expect(expiryLines([{ name, reason: "unknown" }], POLICY, HTTP)).toEqual([`${name}${DEAD}/; SameSite=Lax`, `${name}${DEAD}/; Domain=opendatasoft.com; SameSite=Lax`]);
   });
 
   it("dedupes repeated names", () => {
-    expect(expiryLines([refuse("tracker"), refuse("tracker"), refuse("_gid"), refuse("_gid")], POLICY, HTTP)).toHaveLength(3);
+    expect(expiryLines([refuse("tracker"), refuse("tracker"), refuse("_gid"), refuse("_gid")], POLICY, HTTP)).toHaveLength(4);
   });
 
   it(`caps the output at ${MAX_EXPIRY_LINES} lines`, () => {
