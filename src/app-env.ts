@@ -6,6 +6,7 @@
 import type { RequestCookie } from "./cookies/cookie-header";
 import type { Consent } from "./consent/types";
 import type { CompiledPolicy } from "./policy/types";
+import type { ConsentRecord } from "./proof/record";
 
 export interface RequestState {
   /** The tenant, found by Host. */
@@ -24,6 +25,10 @@ export interface RequestState {
 export interface ConsentEdgeBindings {
   /** Consent records and the cookie inventory (src/store/). */
   DB?: D1Database;
+  /** When bound, consent records go through this queue into D1 (src/store/queue.ts); the app must then export its consumer. */
+  RECORDS_QUEUE?: Queue<ConsentRecord>;
+  /** Seconds before the first retry of a record D1 refused (src/store/queue.ts); default 30. */
+  RECORD_RETRY_SECONDS?: string;
   /** The key of the trusted consent record. */
   CONSENT_SECRET?: string;
 }

@@ -23,6 +23,7 @@ import { leavesAlone, rewriteHtml, rewriteOther } from "./rewrite";
 import { BANNER_CSS_PATH, bannerStylesheet } from "./rewrite/banner";
 import { classifyContentType } from "./rewrite/document";
 import { scheduled } from "./scheduled";
+import { consumeRecords } from "./store/queue";
 
 // Fail at start-up, not in the form handler, on a policy whose consent cannot be written.
 for (const policy of POLICIES.all) indexConsentPolicy(policy);
@@ -119,5 +120,9 @@ function logRecord(record: object): void {
   console.log(JSON.stringify(record));
 }
 
-// fetch: the Hono app; scheduled: the retention cron job.
-export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;
+// fetch: the Hono app; scheduled: the retention cron job; queue: consent records into D1.
+export default {
+  fetch: app.fetch,
+  scheduled,
+  queue: (batch: MessageBatch<unknown>, env: Env) => consumeRecords(batch, env),
+} satisfies ExportedHandler<Env>;

@@ -12,6 +12,7 @@ declare global {
       RETENTION_TEST_DB: D1Database;
       INVENTORY_TEST_DB: D1Database;
       IDLE_FLUSH_TEST_DB: D1Database;
+      QUEUE_TEST_DB: D1Database;
       /** Test-only: a real database the migrations never ran on (every write fails). */
       UNMIGRATED_DB: D1Database;
     }
@@ -19,4 +20,4 @@ declare global {
 }
 
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
-for (const db of [env.RECORDS_TEST_DB, env.RETENTION_TEST_DB, env.INVENTORY_TEST_DB, env.IDLE_FLUSH_TEST_DB]) await applyD1Migrations(db, env.TEST_MIGRATIONS);
+for (const db of [env.RECORDS_TEST_DB, env.RETENTION_TEST_DB, env.INVENTORY_TEST_DB, env.IDLE_FLUSH_TEST_DB, env.QUEUE_TEST_DB]) await applyD1Migrations(db, env.TEST_MIGRATIONS);

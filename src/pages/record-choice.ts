@@ -1,6 +1,7 @@
 /**
  * Writes the record of a choice made through the preference form: in the background
- * (`waitUntil`), never awaited by the response; a failed write is one log line (src/store/).
+ * (`waitUntil`), never awaited by the response, through the records queue when bound
+ * (src/store/queue.ts), else straight to D1; a failed write is one log line (src/store/).
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
@@ -8,7 +9,8 @@ import { cookieValues } from "../cookies/cookie-header";
 import type { Lang } from "../policy/types";
 import { policyHash } from "../proof/policy-hash";
 import { browserFamily, buildConsentRecord, choiceVia, type ChoiceAction, type ChoicePlace } from "../proof/record";
-import { inBackground, storeOf, waitUntilOf } from "../store";
+import { inBackground, waitUntilOf } from "../store";
+import { recordSinkOf } from "../store/queue";
 import { chooseLang } from "./i18n";
 import { optionalConsentKeys } from "./view";
 
@@ -25,8 +27,8 @@ export interface ChoiceMade {
 const NONE: ReadonlySet<string> = new Set();
 
 export function recordChoice(c: Context<AppEnv>, choice: ChoiceMade): void {
-  const store = storeOf(c.env);
-  if (!store) return;
+  const sink = recordSinkOf(c.env);
+  if (!sink) return;
   const { policy, consent, cookies } = c.var;
   const input = {
     id: choice.id,
@@ -45,7 +47,7 @@ export function recordChoice(c: Context<AppEnv>, choice: ChoiceMade): void {
   };
   inBackground(
     waitUntilOf(c),
-    async () => store.saveRecord(buildConsentRecord({ ...input, policySha256: await policyHash(policy) })),
+    async () => sink(buildConsentRecord({ ...input, policySha256: await policyHash(policy) })),
     { what: "consent record", tenant: policy.id, id: choice.id },
   );
 }

@@ -37,7 +37,9 @@ async function post(opts: PostOptions): Promise<Response> {
   if (opts.cookie) headers.set("cookie", opts.cookie);
   const ctx = createExecutionContext();
   const req = new Request(`https://${MAIA}/cookies`, { method: "POST", headers, body: opts.body, redirect: "manual" });
-  const res = await worker.fetch(req, { ...env, DB: opts.db ?? env.RECORDS_TEST_DB }, ctx);
+  // No queue bound: the record is written to this file's own database directly, within the
+  // waitUntil below (the queued path, through the records queue, is test/store/records-queue.test.ts).
+  const res = await worker.fetch(req, { ...env, DB: opts.db ?? env.RECORDS_TEST_DB, RECORDS_QUEUE: undefined as never }, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }
