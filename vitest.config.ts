@@ -26,6 +26,8 @@ export default defineConfig({
               },
               // DB comes from wrangler.toml; each store test file writes to a database of its own, so that
               // counts are exact whatever the other files write, and one database is never migrated.
+              // The policy source's tests push to a namespace of their own, never the worker's POLICY_KV.
+              kvNamespaces: { POLICY_TEST_KV: "policy-test" },
               d1Databases: { RECORDS_TEST_DB: "records-test", RETENTION_TEST_DB: "retention-test", INVENTORY_TEST_DB: "inventory-test", IDLE_FLUSH_TEST_DB: "idle-flush-test", QUEUE_TEST_DB: "queue-test", UNMIGRATED_DB: "unmigrated" },
             },
           })),

@@ -17,7 +17,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadPolicyCode } from "./lib/policy-code.mjs";
 import { shippedModule } from "./lib/shipped-policies.mjs";
-import { applyPlan, describePlan, listKeys, pushPlan } from "./lib/policy-push.mjs";
+import { applyPlan, describePlan, listKeys, policyContentHash, pushPlan } from "./lib/policy-push.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -142,7 +142,7 @@ if (push) {
   const options = { remote, persistTo };
   let plan;
   try {
-    plan = pushPlan({ policies, current: listKeys(options), now: Date.now(), layout: kvLayout, canonicalJson });
+    plan = pushPlan({ policies, current: listKeys(options), now: Date.now(), layout: kvLayout, hashOf: (p) => policyContentHash(p, { compilePolicy, canonicalJson }) });
   } catch (e) {
     console.error(`policies: ${e.message}`);
     process.exit(1);

@@ -13,6 +13,8 @@ declare global {
       INVENTORY_TEST_DB: D1Database;
       IDLE_FLUSH_TEST_DB: D1Database;
       QUEUE_TEST_DB: D1Database;
+      /** Test-only: the policy source's own KV namespace (test/policy-source/). */
+      POLICY_TEST_KV: KVNamespace;
       /** Test-only: a real database the migrations never ran on (every write fails). */
       UNMIGRATED_DB: D1Database;
     }

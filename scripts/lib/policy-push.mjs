@@ -10,15 +10,18 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const sha256 = (text) => createHash("sha256").update(text).digest("hex");
+/** The content hash the worker checks and consent records name: SHA-256 of canonicalJson of the compiled policy. */
+export function policyContentHash(policy, { compilePolicy, canonicalJson }) {
+  return createHash("sha256").update(canonicalJson(compilePolicy(structuredClone(policy)))).digest("hex");
+}
 
 /**
  * What a push writes, from the validated `policies` and the namespace's current keys
  * (`current`: wrangler's `kv key list` output, `{ name, metadata }`). Pure.
  * `layout`: { hostKey, policyKey, HOST_PREFIX, POLICY_PREFIX, POLICY_FORMAT } from src/policy-source;
- * `canonicalJson` from src/proof/policy-hash.ts.
+ * `hashOf(policy)`: policyHash's SHA-256 of the compiled policy (policyContentHash).
  */
-export function pushPlan({ policies, current, now, layout, canonicalJson }) {
+export function pushPlan({ policies, current, now, layout, hashOf }) {
   const have = new Map(current.map((k) => [k.name, k.metadata ?? null]));
   const folder = new Set(policies.map((p) => p.id));
   const claimed = new Map();
@@ -29,7 +32,7 @@ export function pushPlan({ policies, current, now, layout, canonicalJson }) {
   const unchanged = [];
   const conflicts = [];
   for (const p of policies) {
-    const sha = sha256(canonicalJson(p));
+    const sha = hashOf(p);
     const before = have.get(layout.policyKey(p.id));
     if (before?.sha256 === sha && before?.format === layout.POLICY_FORMAT) unchanged.push(p.id);
     else {

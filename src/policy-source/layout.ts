@@ -19,7 +19,7 @@ export interface PolicyMetadata {
   id: string;
   /** The policy's `revision`: a new one asks every visitor again. */
   revision: string;
-  /** SHA-256 (hex) of canonicalJson(policy): what src/proof/policy-hash.ts computes, and what consent records name. */
+  /** SHA-256 (hex) of canonicalJson of the compiled policy: policyHash (src/proof/policy-hash.ts), what consent records name. */
   sha256: string;
   /** When the push wrote it, ms since the epoch. */
   pushedAt: number;

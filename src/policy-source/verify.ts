@@ -1,7 +1,7 @@
 /**
  * Checks a policy read from KV before any request meets it: the metadata the push wrote, the
- * content hash over the policy (canonicalJson, as the proof of consent hashes it), the tenant id,
- * and that it compiles and its consent cookie can be written. No I/O beyond Web Crypto's digest.
+ * tenant id and revision, that it compiles and its consent cookie can be written, and the content
+ * hash of the compiled policy (policyHash's canonicalJson: the hash consent records name). No I/O beyond Web Crypto's digest.
  * The push validated the policy with the build's validator (scripts/policies.mjs); the hash proves
  * the value is that one, whole (not truncated, not another key's, not hand-edited JSON).
  */
@@ -25,18 +25,20 @@ export async function verifyPolicyEntry(id: string, text: string, metadata: unkn
     return { ok: false, reason: "the value is not JSON" };
   }
   if (typeof data !== "object" || data === null || Array.isArray(data)) return { ok: false, reason: "the value is not a JSON object" };
-  const sha256 = await sha256Hex(canonicalJson(data));
-  if (sha256 !== meta.sha256) return { ok: false, reason: `content hash ${sha256} differs from the pushed ${meta.sha256}` };
   const policy = data as TenantPolicy;
   if (policy.id !== id) return { ok: false, reason: `the policy's id is ${JSON.stringify(policy.id)}` };
   if (policy.revision !== meta.revision) return { ok: false, reason: "the policy's revision differs from the metadata's" };
   if (!Array.isArray(policy.hosts) || !Array.isArray(policy.services)) return { ok: false, reason: "hosts or services missing" };
+  let compiled: CompiledPolicy;
   try {
-    const compiled = compilePolicy(deepFreeze(policy));
+    compiled = compilePolicy(deepFreeze(policy));
     indexConsentPolicy(compiled);
-    rememberPolicyHash(compiled, sha256);
-    return { ok: true, policy: compiled, sha256, revision: meta.revision };
   } catch (e) {
     return { ok: false, reason: `does not compile: ${e instanceof Error ? e.message : String(e)}` };
   }
+  // The hash of the policy as served, which consent records name (src/proof/policy-hash.ts).
+  const sha256 = await sha256Hex(canonicalJson(compiled));
+  if (sha256 !== meta.sha256) return { ok: false, reason: `content hash ${sha256} differs from the pushed ${meta.sha256}` };
+  rememberPolicyHash(compiled, sha256);
+  return { ok: true, policy: compiled, sha256, revision: meta.revision };
 }

@@ -5,9 +5,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { POLICIES } from "../../src/policy";
+import { policyHash } from "../../src/proof/policy-hash";
 import { kvPolicySource, policyKey, tenantOf, type PolicySource, type TenantLookup } from "../../src/policy-source";
 import { pushToKv, tenantLike } from "./kv-write";
 
+// A namespace of its own (vitest.config.ts): what these tests push never reaches other test files.
+const KV = env.POLICY_TEST_KV;
 const TTL = 60_000;
 const T0 = 1_000_000;
 
@@ -38,8 +41,8 @@ const idOf = (l: TenantLookup) => ("policy" in l ? `${l.policy.id}/${l.from}` : 
 
 describe("KV policy source", () => {
   it("serves a tenant only KV knows, the bundle's hosts from the bundle, and 421 for a host in neither", async () => {
-    await pushToKv(env.POLICY_KV, tenantLike("kv-new", ["kv-new.example.org"]));
-    const s = source(env.POLICY_KV);
+    await pushToKv(KV, tenantLike("kv-new", ["kv-new.example.org"]));
+    const s = source(KV);
     expect(idOf(await s.forHost("kv-new.example.org", T0))).toBe("kv-new/kv");
     expect(idOf(await s.forHost("maia.opendatasoft.com", T0))).toBe("maia/bundle");
     expect(idOf(await s.forHost("nobody.example.org", T0))).toBe("missing");
@@ -48,23 +51,31 @@ describe("KV policy source", () => {
     expect(await tenantOf(at("KV-NEW.example.org.:443"), s, undefined, T0)).toMatchObject({ host: "kv-new.example.org", policy: { id: "kv-new" } });
   });
 
+  it("a bundled policy pushed unchanged is served from KV with the same policy hash (consent records name the same text)", async () => {
+    await pushToKv(KV, tenantLike("maia", ["maia.opendatasoft.com"]));
+    const found = await source(KV).forHost("maia.opendatasoft.com", T0);
+    expect(idOf(found)).toBe("maia/kv");
+    expect("policy" in found && (await policyHash(found.policy))).toBe(await policyHash(POLICIES.byId("maia")!));
+    await KV.delete("host:maia.opendatasoft.com");
+  });
+
   it("a KV policy wins over the bundled one for its hosts", async () => {
-    await pushToKv(env.POLICY_KV, tenantLike("inai", ["inai.opendatasoft.com"], (p) => void (p.revision = "kv-revision")));
-    const s = source(env.POLICY_KV);
+    await pushToKv(KV, tenantLike("inai", ["inai.opendatasoft.com"], (p) => void (p.revision = "kv-revision")));
+    const s = source(KV);
     const found = await s.forHost("inai.opendatasoft.com", T0);
     expect(idOf(found)).toBe("inai/kv");
     expect("policy" in found && found.policy.revision).toBe("kv-revision");
-    await env.POLICY_KV.delete("host:inai.opendatasoft.com");
-    await env.POLICY_KV.delete(policyKey("inai"));
+    await KV.delete("host:inai.opendatasoft.com");
+    await KV.delete(policyKey("inai"));
   });
 
   it("a change is served once the cache time has passed, not before, and costs no read while fresh", async () => {
-    const { kv, broken } = breakable(env.POLICY_KV);
-    await pushToKv(env.POLICY_KV, tenantLike("kv-change", ["kv-change.example.org"]));
+    const { kv, broken } = breakable(KV);
+    await pushToKv(KV, tenantLike("kv-change", ["kv-change.example.org"]));
     const s = source(kv);
     expect(necessaryCookies(await s.forHost("kv-change.example.org", T0))).not.toContain("new_session");
     const reads = broken.reads;
-    await pushToKv(env.POLICY_KV, tenantLike("kv-change", ["kv-change.example.org"], (p) => void p.services[0].cookies.push({ name: "new_session", duration: "session" } as never)));
+    await pushToKv(KV, tenantLike("kv-change", ["kv-change.example.org"], (p) => void p.services[0].cookies.push({ name: "new_session", duration: "session" } as never)));
     expect(necessaryCookies(await s.forHost("kv-change.example.org", T0 + TTL - 1))).not.toContain("new_session");
     expect(broken.reads).toBe(reads);
     expect(necessaryCookies(await s.forHost("kv-change.example.org", T0 + TTL))).toContain("new_session");
@@ -72,8 +83,8 @@ describe("KV policy source", () => {
 
   it("keeps the last valid policy while KV throws, and asks again only after the retry delay", async () => {
     const logs: object[] = [];
-    const { kv, broken } = breakable(env.POLICY_KV);
-    await pushToKv(env.POLICY_KV, tenantLike("kv-down", ["kv-down.example.org"]));
+    const { kv, broken } = breakable(KV);
+    await pushToKv(KV, tenantLike("kv-down", ["kv-down.example.org"]));
     const s = source(kv, logs);
     const first = await s.forHost("kv-down.example.org", T0);
     expect(idOf(first)).toBe("kv-down/kv");
@@ -111,19 +122,19 @@ describe("KV policy source", () => {
   ];
   it.each(damages)("keeps the last valid policy when KV gives a value that does not verify: %s", async (_, damage) => {
     const logs: object[] = [];
-    await pushToKv(env.POLICY_KV, tenantLike("kv-bad", ["kv-bad.example.org"]));
-    const good = await env.POLICY_KV.getWithMetadata(policyKey("kv-bad"), "text");
-    const s = source(env.POLICY_KV, logs);
+    await pushToKv(KV, tenantLike("kv-bad", ["kv-bad.example.org"]));
+    const good = await KV.getWithMetadata(policyKey("kv-bad"), "text");
+    const s = source(KV, logs);
     const first = await s.forHost("kv-bad.example.org", T0);
     expect(idOf(first)).toBe("kv-bad/kv");
-    await damage(env.POLICY_KV, { metadata: good.metadata, text: good.value! });
+    await damage(KV, { metadata: good.metadata, text: good.value! });
     const later = await s.forHost("kv-bad.example.org", T0 + TTL);
     expect("policy" in later && later.policy).toBe("policy" in first && first.policy);
     // Under the metadata already verified, the isolate does not even parse the value again.
-    const read = await env.POLICY_KV.getWithMetadata(policyKey("kv-bad"), "text");
+    const read = await KV.getWithMetadata(policyKey("kv-bad"), "text");
     const sameHash = (read.metadata as { sha256?: string } | null)?.sha256 === (good.metadata as { sha256: string }).sha256;
     if (!sameHash) expect(logs).toContainEqual(expect.objectContaining({ key: policyKey("kv-bad"), error: expect.stringMatching(/^does not verify: /) }));
     // With nothing valid cached (a fresh isolate) and no bundled policy: 503, never the damaged one.
-    expect(idOf(await source(env.POLICY_KV).forHost("kv-bad.example.org", T0))).toBe("unavailable");
+    expect(idOf(await source(KV).forHost("kv-bad.example.org", T0))).toBe("unavailable");
   });
 });
