@@ -3,7 +3,7 @@
  * PolicyError naming the file and the JSON path of the first bad field. Pure; no I/O.
  * The rules mirror policies/policy.schema.json (test/policy/schema.test.ts keeps them in step).
  */
-import { BASE_LANG, BUILTIN_UI, LANG_TAG_PATTERN, PLACEHOLDERS, placeholdersOf, UI_KEYS, type UiKey } from "../i18n/strings";
+import { BASE_LANG, BUILTIN_UI, LANG_TAG_PATTERN, PLACEHOLDERS, placeholdersOf, UI_KEYS, UNIT_KEY_LIST, type UiKey, type UnitKey } from "../i18n/strings";
 import { isUnderDomain, normalizeHost, resolveParentDomain } from "./host";
 import { CATEGORIES, CSP_MODES, DURATION_UNITS, MARKUP_MODES, POLICY_MODES, type Category, type TenantPolicy } from "./types";
 
@@ -168,12 +168,12 @@ export function validatePolicy(data: unknown, file: string): TenantPolicy {
     }
   }
   function uiStrings(v: unknown, lang: string, field: string): void {
-    const o = object(v, field, UI_KEYS, []);
+    const o = object(v, field, [...UI_KEYS, ...UNIT_KEY_LIST], []);
     const added = !Object.hasOwn(BUILTIN_UI, lang);
-    for (const key of UI_KEYS) {
+    for (const key of [...UI_KEYS, ...UNIT_KEY_LIST]) {
       const f = `${field}.${key}`;
       if (o[key] === undefined) {
-        if (added) fail(f, `missing UI string (language ${JSON.stringify(lang)}, key ${JSON.stringify(key)}): a language that is not built in gives every key`);
+        if (added && (UI_KEYS as readonly string[]).includes(key)) fail(f, `missing UI string (language ${JSON.stringify(lang)}, key ${JSON.stringify(key)}): a language that is not built in gives every key`);
         continue;
       }
       const s = string(o[key], f);
@@ -191,7 +191,7 @@ export function validatePolicy(data: unknown, file: string): TenantPolicy {
         if (!known) fail(f, `${JSON.stringify(s)} is not a locale Intl knows (a BCP 47 tag such as "pt-PT")`);
         continue;
       }
-      const expected = PLACEHOLDERS[key as UiKey] ?? [];
+      const expected = PLACEHOLDERS[key as UiKey | UnitKey] ?? [];
       const found = placeholdersOf(s);
       for (const name of expected) {
         if (!found.includes(name)) fail(f, `must keep the placeholder {${name}} (language ${JSON.stringify(lang)}, key ${JSON.stringify(key)})`);

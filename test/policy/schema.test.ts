@@ -1,7 +1,7 @@
 // Keeps policies/policy.schema.json (for editors) and src/policy/validate.ts (the build check) in step.
 import { describe, expect, it } from "vitest";
 import schema from "../../policies/policy.schema.json";
-import { LANG_TAG_PATTERN, PLACEHOLDERS, UI_KEYS } from "../../src/i18n/strings";
+import { LANG_TAG_PATTERN, PLACEHOLDERS, UI_KEYS, UNIT_KEY_LIST } from "../../src/i18n/strings";
 import { CATEGORIES, CSP_MODES, DURATION_UNITS, POLICY_MODES } from "../../src/policy/types";
 import * as v from "../../src/policy/validate";
 
@@ -22,7 +22,7 @@ describe("policy.schema.json", () => {
     ["block", defs.block, v.BLOCK_FIELDS, []],
     ["banner", defs.banner, v.BANNER_FIELDS, ["enabled"]],
     ["portalBanner", defs.portalBanner, v.PORTAL_BANNER_FIELDS, v.PORTAL_BANNER_FIELDS],
-    ["uiStrings", defs.uiStrings, UI_KEYS, []],
+    ["uiStrings", defs.uiStrings, [...UI_KEYS, ...UNIT_KEY_LIST], []],
   ])("%s has the validator's fields and required list", (_, node, fields, required) => {
     expect(keys(node)).toEqual(sorted(fields));
     expect(sorted(node.required ?? [])).toEqual(sorted(required));
