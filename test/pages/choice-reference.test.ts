@@ -41,7 +41,8 @@ describe("where a choice is made", () => {
     expect(banner).toContain('<input type="hidden" name="lang" value="en" />');
     const form = (q: string) => parsePreferenceForm(new URLSearchParams(q), POLICY);
     expect(form("action=accept&from=banner&lang=fr")).toMatchObject({ ok: true, place: "banner", lang: "fr" });
-    expect(form("action=accept&from=<script>&lang=de")).toMatchObject({ ok: true, place: "other", lang: undefined });
+    expect(form("action=accept&from=<script>&lang=xx")).toMatchObject({ ok: true, place: "other", lang: undefined });
+    expect(form("action=accept&lang=de")).toMatchObject({ ok: true, lang: "de" });
     expect(form("action=accept")).toMatchObject({ ok: true, place: "other", lang: undefined });
   });
 });
