@@ -17,6 +17,7 @@ import { proxyConfig } from "./proxy/config";
 import { tallyStrip } from "./proxy/exchange-log";
 import { forwardToOrigin, isBuiltResponse } from "./proxy/forward";
 import { errorPage } from "./proxy/pages";
+import { requestUi } from "./i18n/request";
 import { stateFor } from "./request-state";
 import { isConsentDependentDocument, withoutReuse } from "./proxy/cache";
 import { leavesAlone, rewriteHtml, rewriteOther } from "./rewrite";
@@ -37,7 +38,7 @@ let source: PolicySource | undefined;
 app.use(async function tenant(c, next) {
   source = policySourceOf(c.env, POLICIES);
   const found = await tenantOf(c.req.raw, source, c.env.DEV_TENANT, Date.now());
-  if ("status" in found) return errorPage(found.status, found.message);
+  if ("status" in found) return errorPage(found.status, found.status === 400 ? "errorNoHost" : "errorUnknownHost", requestUi(c.req.raw));
   const state = await stateFor(c.req.raw, found.policy, found.host, c.env.CONSENT_SECRET);
   c.set("policy", state.policy);
   c.set("consent", state.consent);
@@ -89,13 +90,17 @@ app.all("*", async function proxy(c) {
   if (type.kind === "other" && !type.normalised) {
     return rewriteOther(res, { policy, consent, banner: false, lang: "en", returnPath: "/", secure, pageUrl: c.req.url, cspMode: config.cspMode, ownHeaders: isBuiltResponse(res), secFetchDest });
   }
-  // The language and the return path only matter to the banner.
+  // The return path only matters to the banner; the language to it and the rare error page,
+  // so it is worked out when first read.
   const url = banner ? new URL(c.req.url) : undefined;
+  let lang: string | undefined;
   const out = await rewriteHtml(res, {
     policy,
     consent,
     banner,
-    lang: url ? chooseLang(policy, url.searchParams.get("lang") ?? undefined, cookieValues(c.get("cookies"), "django_language")[0], c.req.header("accept-language")) : "en",
+    get lang() {
+      return (lang ??= chooseLang(policy, c.req.query("lang"), cookieValues(c.get("cookies"), "django_language")[0], c.req.header("accept-language")));
+    },
     returnPath: url ? url.pathname + url.search : "/",
     report: sampleReport(reportSample(policy, c.env.CSP_REPORT_SAMPLE)),
     secure,
@@ -111,9 +116,15 @@ app.all("*", async function proxy(c) {
   return out;
 });
 
-app.onError((err) => {
+app.onError((err, c) => {
   console.error(JSON.stringify({ msg: "consent-edge: internal error", error: String(err) }));
-  return errorPage(500, "Something went wrong on our side.");
+  let inLang;
+  try {
+    inLang = requestUi(c.req.raw, c.var.policy);
+  } catch {
+    /* English, then */
+  }
+  return errorPage(500, "errorInternal", inLang);
 });
 
 function logRecord(record: object): void {

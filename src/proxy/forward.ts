@@ -4,6 +4,8 @@
  * lines decided by the tenant policy. Failures of the world become 502/504 pages.
  */
 import { dropConditionals, forbidReuse, isConsentDependentDocument, isDocumentRequest, isNoStore } from "./cache";
+import { formatDuration } from "../i18n/localize";
+import { requestUi } from "../i18n/request";
 import { errorPage } from "./pages";
 import { decideRequest, decideResponse, isReportOnly, stripLog, type ExchangeContext, type StripLog } from "./enforce";
 import { editResponseHeaders, forwardRequestHeaders, needsHopByHopEdit, rewriteLocation } from "./headers";
@@ -97,13 +99,14 @@ export async function forwardToOrigin(request: Request, ctx: ExchangeContext, op
   } catch (err) {
     // For the operator: the visitor's page names no cause.
     options.log?.({ msg: "consent-edge: origin failed", tenant: ctx.policy.id, path: url.path, timedOut: false, error: String(err) });
-    return errorPage(502, "The portal could not be reached. Please try again in a moment.");
+    return errorPage(502, "errorUnreachable", requestUi(request, ctx.policy));
   } finally {
     clearTimeout(timer);
   }
   if (upstream === TIMED_OUT) {
     options.log?.({ msg: "consent-edge: origin failed", tenant: ctx.policy.id, path: url.path, timedOut: true });
-    return errorPage(504, `The portal did not answer within ${Math.round(options.timeoutMs / 1000)} s. Please try again.`);
+    const inLang = requestUi(request, ctx.policy);
+    return errorPage(504, "errorTimeout", inLang, { duration: formatDuration({ seconds: Math.round(options.timeoutMs / 1000) }, inLang.ui) });
   }
 
   const originSetCookies = upstream.headers.getSetCookie();

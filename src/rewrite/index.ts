@@ -121,7 +121,7 @@ export async function rewriteHtml(res: Response, opts: RewriteOptions): Promise<
     addCsp(headers, opts);
     return unparsedPage(res, headers, charset!, fitsUnparsed({ charset: charset!, coding }, true) ? banner() : undefined);
   }
-  if (coding.kind === "undecodable") return undecodable(headers, coding.coding);
+  if (coding.kind === "undecodable") return undecodable(headers, coding.coding, opts);
   if (coding.kind === "decode") headers.delete("content-encoding");
   headers.delete("content-length");
   headers.set("content-type", charset!.kind === "label" ? `text/html; charset=${charset!.encoding}` : charset!.kind === "transcode" ? "text/html; charset=utf-8" : "text/html");
@@ -205,8 +205,8 @@ function inert(res: Response, headers: Headers, type: DocumentType): Response {
 }
 
 /** A page in a Content-Encoding that cannot be decoded here: not sent (its cookies, already decided, are). */
-function undecodable(headers: Headers, coding: string): Response {
-  const page = errorPage(502, `The portal sent this page in an encoding (${coding.slice(0, 40)}) that cannot be checked here.`);
+function undecodable(headers: Headers, coding: string, opts: Pick<RewriteOptions, "policy" | "lang">): Response {
+  const page = errorPage(502, "errorEncoding", { lang: opts.lang, ui: opts.policy.uiStrings(opts.lang) }, { encoding: coding.slice(0, 40) });
   for (const line of headers.getSetCookie()) page.headers.append("set-cookie", line);
   return page;
 }
