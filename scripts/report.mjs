@@ -50,6 +50,7 @@ async function main() {
   const source = opts.remote ? "deployed database (--remote)" : `local database (${path.relative(root, opts.persistTo) || "."})`;
 
   if (opts.csv) {
+    process.stdout.on("error", () => {}); // EPIPE comes back through writeCsv's pipeline
     const { writeCsv } = await import("./lib/report/csv.mjs");
     await writeCsv(opts, root, process.stdout);
     return;
@@ -88,5 +89,7 @@ async function main() {
 
 main().catch((err) => {
   if (err instanceof ReportError) fail(err.message, err.code);
+  // The reader went away (`… --csv records | head`): nothing left to say.
+  if (err?.code === "EPIPE") process.exit(0);
   throw err;
 });
