@@ -58,7 +58,7 @@ const RECORDS: Rec[] = [
   // beta, two days ago: ga 1 of 1.
   ["beta", 2, "choice", "accept", { ga: true }, "banner", "form", "en", "Edge"],
 ];
-const NAMES = ['_hjSessionUser_4321', "_fbp", 'we,ird"name', "multi\nline", "cr\rname", "plain_unknown"];
+const NAMES = ["_hjSessionUser_4321", "_fbp", 'we,ird"name', "multi\nline", "cr\rname", "plain_unknown", "<img src=x onerror=alert(1)>"];
 let dir: string;
 let browser: Browser | undefined;
 
@@ -133,6 +133,7 @@ describe("npm run report -- --json: the numbers", () => {
     const two = JSON.parse((await report(["--json", "--days", "2", "--tenant", "alpha"])).stdout).tenants.alpha;
     expect(two.choicesPerDay.map((x: { day: string }) => x.day)).toEqual([day(1), day(1)]);
     expect(alpha.unknownCookies.map((c: { name: string; classification: { platform: string } | null }) => [c.name, c.classification?.platform ?? null])).toEqual([
+      ["<img src=x onerror=alert(1)>", null],
       ["plain_unknown", null],
       ["cr\rname", null],
       ["multi\nline", null],
@@ -140,7 +141,7 @@ describe("npm run report -- --json: the numbers", () => {
       ["_fbp", "Facebook"],
       ["_hjSessionUser_4321", "Hotjar"],
     ]);
-  });
+  }, 150_000);
 });
 
 describe("npm run report -- --html", () => {
@@ -187,8 +188,9 @@ describe("npm run report -- --html", () => {
     expect(yesterday).toBe(`${day(1)}75.0 % (3 of 4)50.0 % (2 of 4)`);
     // Names from visitors are text, escaped: the quote, comma and line break are there, no markup.
     expect(await page.$$eval("#alpha-cookies ~ .table-wrap code", (codes) => codes.map((c) => c.textContent))).toEqual(
-      expect.arrayContaining(['we,ird"name', "multi\\x0aline", "_hjSessionUser_", "_hjSessionUser_4321"]),
+      expect.arrayContaining(['we,ird"name', "multi\\x0aline", "_hjSessionUser_", "_hjSessionUser_4321", "<img src=x onerror=alert(1)>"]),
     );
+    expect(await page.$$("main img, main script")).toHaveLength(0);
 
     const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
     await page.addScriptTag({ content: axeSource });
@@ -208,7 +210,7 @@ describe("npm run report -- --html", () => {
     expect(await page.$eval("nav", (n) => getComputedStyle(n).display)).toBe("none");
     expect(requests).toHaveLength(1);
     await context.close();
-  });
+  }, 150_000);
 });
 
 describe("npm run report -- --csv", () => {
