@@ -79,12 +79,18 @@ async function main() {
   const results = await d1Query(opts, root, Object.values(plan).join(";\n"));
   const sections = Object.fromEntries(Object.keys(plan).map((n, i) => [n, results[i] ?? []]));
   const tenants = byTenant(sections, loadCatalogue());
+  // Where policies come from (bundle, KV) and the dead-lettered records: lib/report/platform.mjs.
+  const { platformSection, printPlatform } = await import("./lib/report/platform.mjs");
+  const platform = await platformSection(opts, root);
   if (opts.html) {
     const { writeHtmlReport } = await import("./lib/report/html.mjs");
     await writeHtmlReport(opts.html, { tenants, opts, source, now });
     console.error(`report: wrote ${path.relative(process.cwd(), opts.html) || opts.html}`);
-  } else if (opts.json) console.log(JSON.stringify({ database, days: opts.days, tenants }, null, 2));
-  else printTenants(tenants, opts, source);
+  } else if (opts.json) console.log(JSON.stringify({ database, days: opts.days, tenants, platform }, null, 2));
+  else {
+    printTenants(tenants, opts, source);
+    printPlatform(platform);
+  }
 }
 
 main().catch((err) => {

@@ -27,7 +27,7 @@ function push() {
 async function declaration(host: string): Promise<{ status: number; tenant?: string; cookies: string[] }> {
   // node:http, since fetch() does not let a caller set Host.
   const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = httpRequest(`${stack.url}/cookies`, { headers: { host, accept: "application/json" } }, (res) => {
+    const req = httpRequest(`${stack.url}/cookies`, { agent: false, headers: { host, accept: "application/json" } }, (res) => {
       let text = "";
       res.setEncoding("utf8");
       res.on("data", (d) => (text += d));

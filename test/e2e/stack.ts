@@ -53,6 +53,8 @@ export interface StackOptions {
   vars?: Record<string, string>;
   /** wrangler dev's state directory (its local D1 among others); default .wrangler/state. */
   persistTo?: string;
+  /** Another wrangler config than the repository's wrangler.toml (e.g. shorter queue retries). */
+  config?: string;
 }
 
 /** Tries at most this many port pairs: freePort's port can be taken by another process before wrangler binds it. */
@@ -79,6 +81,7 @@ async function startWorker(options: StackOptions, origin: { url: string; close()
   const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--local-protocol", options.protocol];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   if (options.persistTo) args.push("--persist-to", options.persistTo);
+  if (options.config) args.push("--config", options.config);
   let output = "";
   const child = spawn("npx", args, {
     env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
