@@ -45,8 +45,8 @@ const OPTS = {
   // the extra workerd CPU of the 10 rounds of 2 s before (the report gives each case's range over rounds)
   // and bring the full run under 12 minutes.
   rounds: num("BENCH_ROUNDS", quick ? 2 : 4),
-  seconds: num("BENCH_SECONDS", quick ? 1 : 2.5),
-  warmupSeconds: num("BENCH_WARMUP_SECONDS", quick ? 0.3 : 0.4),
+  seconds: num("BENCH_SECONDS", quick ? 0.8 : 2.5),
+  warmupSeconds: num("BENCH_WARMUP_SECONDS", quick ? 0.2 : 0.4),
   connections: num("BENCH_CONNECTIONS", 50),
   downloadBytes: num("BENCH_DOWNLOAD_MIB", quick ? 128 : 1024) * MiB,
   uploadBytes: num("BENCH_UPLOAD_MIB", quick ? 16 : 100) * MiB,
@@ -359,12 +359,15 @@ async function benchSizes(ports, pid) {
     ...SIZES_KB.map((kb) => ({ key: `ordinary:${kb}`, kind: "ordinary", kb, path: `${PATHS.sized}?kind=ordinary&kb=${kb}` })),
     ...(process.env.BENCH_HOSTILE === "0" ? [] : SIZED_KINDS.filter((k) => k !== "ordinary" || !SIZES_KB.includes(HOSTILE_KB)).map((kind) => ({ key: `${kind}:${HOSTILE_KB}`, kind, kb: HOSTILE_KB, path: `${PATHS.sized}?kind=${kind}&kb=${HOSTILE_KB}` }))),
   ];
+  pages.sort((a, b) => (a.kind === b.kind ? a.kb - b.kb : a.kind === "ordinary" ? -1 : b.kind === "ordinary" ? 1 : 0));
   log(`size curve: ${pages.map((p) => p.key).join(", ")} …`);
   const curve = await sizeCurve({
     pid,
     pages,
     modes,
     rounds: num("BENCH_SIZE_ROUNDS", quick ? 1 : 3),
+    // About 2 MB of page per measure (1 MB with --quick).
+    pageBytesPerMeasure: quick ? 1e6 : 2e6,
     onMeasure: (page, m, extra, pass) => log(`size ${page.key} (${m.id}): +${fmt(extra, 0)} µs CPU per request over the pass-through's ${fmt(pass, 0)}`),
   });
   return { modes: modes.map(({ id, label }) => ({ id, label })), pages: pages.map(({ key, kind, kb }) => ({ key, kind, kb })), curve };
@@ -489,7 +492,7 @@ async function benchThroughput(ports, workerdPid, consent) {
       const at = {};
       for (const which of [x.base, id]) {
         const c = cases[which];
-        const r = await runRate({ port: c.port, path: c.path, headers: c.headers, rate, durationMs: OPEN_LOOP.seconds * 1000, warmupMs: 500 });
+        const r = await runRate({ port: c.port, path: c.path, headers: c.headers, rate, durationMs: OPEN_LOOP.seconds * 1000, warmupMs: quick ? 250 : 500 });
         log(`open loop (${which}) at ${rate} req/s: p50 ${fmt(r.p50Ms)} ms, p99 ${fmt(r.p99Ms)} ms, ${r.requests} requests, sent ${fmt(r.lateMs)} ms late on average` + (r.errors || r.skipped ? `, ${r.errors} errors, ${r.skipped} skipped` : ""));
         if (r.errors + r.skipped > 0.01 * (r.requests + r.errors + r.skipped)) broken.push(`open loop (${which}) at ${rate} req/s: ${r.errors} errors (${r.firstError}), ${r.skipped} skipped`);
         at[which] = r;
@@ -791,7 +794,7 @@ async function main() {
       report.alloc = await benchAllocation({
         cases: Object.fromEntries(ALLOC_CASES.map((id) => [id, all[id]])),
         logFile: gcLog,
-        seconds: quick ? 1.5 : 3,
+        seconds: quick ? 1 : 3,
       });
       await procs.stop(gcWorkerd);
     }

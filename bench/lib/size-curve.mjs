@@ -14,8 +14,8 @@ const median = (xs) => {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** Requests per measure for a page of `kb`: about 2 MB of page per measure, 6 to 150 requests. */
-export const requestsFor = (kb) => Math.max(6, Math.min(150, Math.round(2000 / kb)));
+/** Requests per measure for a page of `kb`: about `bytes` of page per measure, 4 to 150 requests. */
+export const requestsFor = (kb, bytes = 2e6) => Math.max(4, Math.min(150, Math.round(bytes / 1000 / kb)));
 
 /**
  * µs of workerd CPU per request for `n` sequential GETs (after `warmup` untimed ones), and the
@@ -43,11 +43,11 @@ export async function cpuPerRequest({ pid, port, path, headers, n, warmup = 2 })
  * the first being the pass-through), `rounds` alternations of pass-through and mode: the median
  * pass-through µs and each mode's median extra µs per request. `onMeasure` logs progress.
  */
-export async function sizeCurve({ pid, pages, modes, rounds, onMeasure }) {
+export async function sizeCurve({ pid, pages, modes, rounds, pageBytesPerMeasure, onMeasure }) {
   const [pass, ...others] = modes;
   const out = {};
   for (const page of pages) {
-    const n = requestsFor(page.kb);
+    const n = requestsFor(page.kb, pageBytesPerMeasure);
     const per = Object.fromEntries(modes.map((m) => [m.id, []]));
     const extra = Object.fromEntries(others.map((m) => [m.id, []]));
     const statuses = {};

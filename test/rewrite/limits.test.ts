@@ -100,14 +100,14 @@ describe("ELEMENT_BUDGET: elements brought to the enforced CSP's handlers", () =
           text += decoder.decode(r.value, { stream: true });
         }
       })(),
-    ).rejects.toThrow(/more than 250/);
+    ).rejects.toThrow(/more than 150/);
     expect(text).not.toContain("_paq.push(1)");
     expect(text).not.toContain("<p>end</p>");
   });
 
   it("links and meta refreshes count too", async () => {
     const hints = `<!doctype html><html><head>${Array.from({ length: ELEMENT_BUDGET + 1 }, (_, i) => `<link rel="preload" href="/a${i}.css" as="style">`).join("")}</head><body><p>end</p></body></html>`;
-    await expect((await rewriteHtml(htmlResponse(hints), options({ cspMode: "enforce" }))).text()).rejects.toThrow(/more than 250/);
+    await expect((await rewriteHtml(htmlResponse(hints), options({ cspMode: "enforce" }))).text()).rejects.toThrow(/more than 150/);
   });
 
   it("the full coverage (no enforced CSP) has no budget: it looks at every element anyway", async () => {
