@@ -21,6 +21,12 @@ const opt = (name, fallback) => {
 const configPath = opt("--config", join(root, "wrangler.toml"));
 const policiesDir = opt("--policies", join(root, "policies"));
 const readmePath = opt("--readme", join(root, "docs/deploying.md"));
+// The second policy source (docs/scale.md): `--kv local` or `--kv remote` adds the hosts pushed to
+// POLICY_KV (`--persist-to <dir>` for another local state) to the comparison with the routes.
+const kvArg = args.indexOf("--kv");
+const kvWhere = kvArg >= 0 ? args[kvArg + 1] : undefined;
+if (kvArg >= 0 && kvWhere !== "local" && kvWhere !== "remote") die("--kv takes local or remote");
+const persistTo = opt("--persist-to", undefined);
 
 function die(message) {
   console.error(`check:deploy: error: ${message}`);
@@ -60,14 +66,39 @@ try {
 
 const readme = await readFile(readmePath, "utf8").catch(() => "");
 const configDir = dirname(configPath);
+// Bundled tenants, then KV's: a host KV maps is served by KV's tenant (src/policy-source/).
+const byId = new Map(registry.all.map((p) => [p.id, { id: p.id, hosts: [...p.hosts], mode: p.mode }]));
+const kvNotes = [];
+if (kvWhere) {
+  const { listKeys } = await import("./lib/policy-push.mjs");
+  let keys;
+  try {
+    keys = listKeys({ remote: kvWhere === "remote", persistTo });
+  } catch (e) {
+    die(`could not list POLICY_KV (${kvWhere}): ${e.message}`);
+  }
+  let kvHosts = 0;
+  for (const k of keys) {
+    const tenant = k.metadata?.tenant;
+    if (!k.name.startsWith("host:") || typeof tenant !== "string") continue;
+    const host = k.name.slice("host:".length);
+    for (const t of byId.values()) t.hosts = t.hosts.filter((h) => h !== host);
+    if (!byId.has(tenant)) byId.set(tenant, { id: tenant, hosts: [], mode: undefined });
+    byId.get(tenant).hosts.push(host);
+    kvHosts++;
+  }
+  kvNotes.push(`${kvHosts} host(s) from POLICY_KV (${kvWhere}) compared with the routes as well`);
+} else {
+  kvNotes.push("tenants pushed to POLICY_KV are not compared with the routes: add `-- --kv remote` (or `--kv local`) to include them (docs/scale.md)");
+}
 const { errors, warnings, notes } = checkDeployment({
   config,
-  tenants: registry.all.map((p) => ({ id: p.id, hosts: [...p.hosts], mode: p.mode })),
+  tenants: [...byId.values()].filter((t) => t.hosts.length > 0),
   readme,
   exists: (p) => existsSync(resolve(configDir, p)),
 });
 for (const w of warnings) console.log(`check:deploy: warning: ${w}`);
-for (const n of notes) console.log(`check:deploy: ${n}`);
+for (const n of [...notes, ...kvNotes]) console.log(`check:deploy: ${n}`);
 for (const e of errors) console.error(`check:deploy: error: ${e}`);
-console.log(`check:deploy: ${errors.length} error(s), ${warnings.length} warning(s), ${registry.all.length} tenant(s)`);
+console.log(`check:deploy: ${errors.length} error(s), ${warnings.length} warning(s), ${byId.size} tenant(s)`);
 process.exit(errors.length ? 1 : 0);

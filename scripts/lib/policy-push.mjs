@@ -79,18 +79,40 @@ export function listKeys(options) {
   return start < 0 ? [] : JSON.parse(out.slice(start));
 }
 
-/** Applies a plan: one bulk put, one bulk delete (each at most 10,000 keys per call, as the API allows). */
+/** Keys per bulk call, and bytes: the API takes at most 10,000 pairs and 100 MB a request. */
+const BULK_KEYS = 10_000;
+const BULK_BYTES = 32 << 20;
+
+/** `items` in consecutive chunks of at most BULK_KEYS items and about BULK_BYTES of JSON. */
+function* chunks(items) {
+  let chunk = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = JSON.stringify(item).length;
+    if (chunk.length > 0 && (chunk.length >= BULK_KEYS || bytes + size > BULK_BYTES)) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(item);
+    bytes += size;
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** Applies a plan: bulk puts (policies before the hosts that lead to them), then bulk deletes. */
 export function applyPlan(plan, options) {
   const dir = mkdtempSync(join(tmpdir(), "consent-edge-push-"));
   try {
-    for (let i = 0; i < plan.puts.length; i += 10_000) {
-      const file = join(dir, `put-${i}.json`);
-      writeFileSync(file, JSON.stringify(plan.puts.slice(i, i + 10_000)));
+    let n = 0;
+    for (const chunk of chunks(plan.puts)) {
+      const file = join(dir, `put-${n++}.json`);
+      writeFileSync(file, JSON.stringify(chunk));
       wranglerKv(["bulk", "put", file], options);
     }
-    for (let i = 0; i < plan.deletes.length; i += 10_000) {
-      const file = join(dir, `delete-${i}.json`);
-      writeFileSync(file, JSON.stringify(plan.deletes.slice(i, i + 10_000)));
+    for (const chunk of chunks(plan.deletes)) {
+      const file = join(dir, `delete-${n++}.json`);
+      writeFileSync(file, JSON.stringify(chunk));
       wranglerKv(["bulk", "delete", file, "--force"], options);
     }
   } finally {

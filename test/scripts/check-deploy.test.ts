@@ -69,6 +69,30 @@ describe("npm run check:deploy", { timeout: 120_000 }, () => {
     expect(r.stdout).toContain(`check:deploy: routes cover the ${hosts.length} tenant hosts and nothing else`);
   });
 
+  it("with --kv local, also needs a route for a host pushed to KV, and passes once it has one", { timeout: 400_000 }, async () => {
+    const policies = await policiesWithSixth();
+    const { config } = await goodConfigFor(policies);
+    // A tenant only KV knows: pushed from a copy of the folder with one more file.
+    const tmp = await tempDir("deploy-kv");
+    cleanups.push(tmp.cleanup);
+    const pushed = await copyPolicies(tmp.dir);
+    await writeFile(join(pushed, "kv-only.json"), JSON.stringify({ extends: "opendatasoft", id: "kv-only", hosts: ["kv-only.opendatasoft.com"], siteUrl: "https://kv-only.opendatasoft.com" }));
+    const state = join(tmp.dir, "state");
+    const push = await runNode([join(ROOT, "scripts/policies.mjs"), "--dir", pushed, "--push", "--persist-to", state], { timeoutMs: 90_000 });
+    expect(push.code, push.stderr).toBe(0);
+    const withKv = (c: string) => runNode([SCRIPT, "--config", c, "--policies", policies, "--kv", "local", "--persist-to", state], { timeoutMs: 90_000 });
+    const missing = await withKv(config);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/tenant kv-only: host kv-only\.opendatasoft\.com has no route/);
+    await writeFile(config, (await readFile(config, "utf8")).replace("routes = [\n", 'routes = [\n  { pattern = "kv-only.opendatasoft.com/*", zone_name = "opendatasoft.com" },\n'));
+    const covered = await withKv(config);
+    expect(covered.stderr).toBe("");
+    expect(covered.code).toBe(0);
+    expect(covered.stdout).toMatch(/check:deploy: \d+ host\(s\) from POLICY_KV \(local\) compared with the routes as well/);
+    // Without --kv the check says what it left out.
+    expect((await run(config, policies)).stdout).toContain("tenants pushed to POLICY_KV are not compared with the routes");
+  });
+
   it("fails the same config once one tenant host has no route", async () => {
     const policies = await policiesWithSixth();
     const { config } = await goodConfigFor(policies);
