@@ -15,7 +15,7 @@ import { call } from "../helpers";
 const EVIL = `"><img src=x onerror=alert(1)>{cookie}`;
 
 describe("a language named by the visitor", () => {
-  it.each([
+  it.each<[string, { path: string; headers?: Record<string, string> }]>([
     ["?lang=", { path: `/cookies?lang=${encodeURIComponent('"><script>alert(1)</script>')}` }],
     ["django_language", { path: "/cookies", headers: { cookie: `django_language="><script>` } }],
     ["Accept-Language", { path: "/cookies", headers: { "accept-language": `"><script>, ${"x;q=0.5,".repeat(200)}` } }],
