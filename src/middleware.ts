@@ -16,6 +16,7 @@ import type { ConsentEdgeEnv, RequestState } from "./app-env";
 import { cookieValues } from "./cookies/cookie-header";
 import { cookiesRoutes } from "./pages/routes";
 import { chooseLang } from "./pages/i18n";
+import { requestUi } from "./i18n/request";
 import { compilePolicy } from "./policy/compile";
 import type { CompiledPolicy, Lang, TenantPolicy } from "./policy/types";
 import { decideRequest, decideResponse, isReportOnly, stripLog, type StripLog } from "./proxy/enforce";
@@ -91,7 +92,7 @@ export function consentEdge(options: ConsentEdgeOptions): MiddlewareHandler<Cons
 
   return async function consentEdge(c, next) {
     const policy = choose(c.req.raw);
-    if (!policy) return c.text("This host is not served here.", 421);
+    if (!policy) return unknownHost(c);
     const url = new URL(c.req.url);
     const state = await stateFor(c.req.raw, policy, url.hostname, c.env?.CONSENT_SECRET);
     setState(c, state);
@@ -133,11 +134,18 @@ export function cookiesPage(options: CookiesPageOptions): Hono<ConsentEdgeEnv> {
   const choose = policyChooser("cookiesPage", options?.policy);
   const page = new Hono<ConsentEdgeEnv>();
   page.use(async function cookiesPageState(c, next) {
-    if (!(await stateOf(c, choose))) return c.text("This host is not served here.", 421);
+    if (!(await stateOf(c, choose))) return unknownHost(c);
     await next();
   });
   page.route("/", cookiesRoutes);
   return page;
+}
+
+/** 421 for a host no policy serves, in the visitor's language (the built-in ones: no tenant is known). */
+function unknownHost(c: Context): Response {
+  const { lang, ui } = requestUi(c.req.raw);
+  c.header("Content-Language", lang);
+  return c.text(ui.errorUnknownHost, 421);
 }
 
 /**

@@ -78,3 +78,17 @@ describe("through the worker", () => {
     expect(await res.text()).toBe(BUILTIN_UI.sv.errorCrossSite);
   });
 });
+
+describe("the middleware's unknown host", () => {
+  it("answers 421 in the visitor's language", async () => {
+    const { Hono } = await import("hono");
+    const { consentEdge } = await import("../../src/middleware");
+    const app = new Hono();
+    app.use(consentEdge({ policy: () => undefined, log: () => {} }));
+    app.get("/", (c) => c.text("never"));
+    const res = await app.request("http://nobody.example/", { headers: { "accept-language": "ca" } });
+    expect(res.status).toBe(421);
+    expect(res.headers.get("content-language")).toBe("ca");
+    expect(await res.text()).toBe(BUILTIN_UI.ca.errorUnknownHost);
+  });
+});
