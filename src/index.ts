@@ -15,7 +15,7 @@ import { POLICIES } from "./policy";
 import { policySourceOf, tenantOf, type PolicySource } from "./policy-source";
 import { proxyConfig } from "./proxy/config";
 import { tallyStrip } from "./proxy/exchange-log";
-import { forwardToOrigin, isBuiltResponse } from "./proxy/forward";
+import { forwardToOrigin } from "./proxy/forward";
 import { errorPage } from "./proxy/pages";
 import { requestUi } from "./i18n/request";
 import { stateFor } from "./request-state";
@@ -88,7 +88,7 @@ app.all("*", async function proxy(c) {
   const secFetchDest = c.req.header("sec-fetch-dest") ?? null;
   // Not a document (JSON, images, scripts…): as it came unless it may run as a worker or names reporting endpoints.
   if (type.kind === "other" && !type.normalised) {
-    return rewriteOther(res, { policy, consent, banner: false, lang: "en", returnPath: "/", secure, pageUrl: c.req.url, cspMode: config.cspMode, ownHeaders: isBuiltResponse(res), secFetchDest });
+    return rewriteOther(res, { policy, consent, banner: false, lang: "en", returnPath: "/", secure, pageUrl: c.req.url, cspMode: config.cspMode, secFetchDest });
   }
   // The return path only matters to the banner; the language to it and the rare error page,
   // so it is worked out when first read.
@@ -107,7 +107,6 @@ app.all("*", async function proxy(c) {
     pageUrl: c.req.url,
     cspMode: config.cspMode,
     markupMode: config.markupMode,
-    ownHeaders: isBuiltResponse(res),
     secFetchDest,
   });
   // A document is treated according to the consent (scripts blocked or live, banner, CSP), even

@@ -16,17 +16,6 @@ const NULL_BODY = new Set([101, 204, 205, 304]);
 
 const TIMED_OUT = Symbol("timed out");
 
-/** Responses forwardToOrigin built itself (not the origin's as it came): their headers are mutable. */
-const BUILT = new WeakSet<Response>();
-
-/**
- * True for a Response forwardToOrigin built (a copy of the origin's, with edited headers), whose
- * headers the caller may edit in place; false for the origin's own, whose headers are immutable.
- */
-export function isBuiltResponse(res: Response): boolean {
-  return BUILT.has(res);
-}
-
 export interface ForwardOptions {
   /** The origin, `scheme://host[:port]`. */
   origin: string;
@@ -145,6 +134,5 @@ export async function forwardToOrigin(request: Request, ctx: ExchangeContext, op
   // Its Set-Cookie lines were decided by this consent, or it is a document: not to be reused for another.
   if (!unchanged || noReuse) forbidReuse(out.headers);
   if (visitorLocation !== location && visitorLocation !== null) out.headers.set("location", visitorLocation);
-  BUILT.add(out);
   return out;
 }

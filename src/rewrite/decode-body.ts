@@ -174,14 +174,25 @@ function textPlan(head: Uint8Array | undefined, plan: CharsetPlan): TextPlan {
 const AS_IS: TextPlan = { kind: "as-is" };
 
 /**
- * The stream HTMLRewriter reads. With `native` (for most pages: no coding left to undo, an
- * ASCII-compatible label or none, first bytes that change nothing), that is the origin's body
- * itself, read by the rewriter without JavaScript: a tee() gives JavaScript a copy of the first
- * bytes (a byte order mark, a `<meta>` charset, a gzip header), which is then cancelled, and the
- * rewriter gets the other branch, the first bytes included, with the origin's backpressure. The
- * promise settles once those bytes have been looked at, before the rewriter reads anything: no
- * byte reaches the visitor before the decision. Other pages, or without `native`, go through the
- * decoding above, one JavaScript read per chunk.
+ * What `rewriterInput` decided: parse `stream`, or the body is longer than the limit (`stream` is
+ * then the whole body as it came; `asIs`: bytes appended to it are read as the page's own text, so
+ * a banner may follow it).
+ */
+export type RewriterInput = { kind: "parse"; stream: ReadableStream<Uint8Array> } | { kind: "too-long"; stream: ReadableStream<Uint8Array>; asIs: boolean };
+
+/**
+ * The stream HTMLRewriter reads. For most pages (no coding left to undo, an ASCII-compatible label
+ * or none, first bytes that change nothing), that is the origin's body itself, read by the rewriter
+ * without JavaScript: a tee() gives JavaScript a copy of the first bytes (a byte order mark, a
+ * `<meta>` charset, a gzip header), which is then cancelled, and the rewriter gets the other
+ * branch, the first bytes included, with the origin's backpressure. The promise settles once those
+ * bytes have been looked at, before the rewriter reads anything: no byte reaches the visitor before
+ * the decision. Other pages go through the decoding above, one JavaScript read per chunk.
+ *
+ * With a finite `limit` (a body of unknown length: chunked, or a coding the runtime undid) the
+ * probe branch reads on, up to `limit` + 1 bytes, before deciding (the tee keeps them for the other
+ * branch): a longer body comes back "too-long", known before anything is parsed or sent. Bodies
+ * decoded or transcoded in JavaScript are not counted.
  *
  * Measured against the earlier design (JavaScript read the first bytes, wrote them into an
  * IdentityTransformStream and piped the rest into it): the pipe cost a 10 KB page more than the
@@ -191,25 +202,8 @@ const AS_IS: TextPlan = { kind: "as-is" };
  * page is sent); one that fails later makes it fail there (the page is cut short, never completed
  * unread); a rewriter whose reader went away cancels the origin's body.
  */
-export async function rewriterInput(source: ReadableStream<Uint8Array>, coding: CodingPlan, charset: CharsetPlan, native: boolean): Promise<ReadableStream<Uint8Array>> {
-  return (await boundedInput(source, coding, charset, native, Infinity)).stream;
-}
-
-/**
- * What `boundedInput` decided: parse `stream`, or it is longer than the limit (`stream` is then the
- * whole body as it came; `asIs`: bytes appended to it are read as the page's own text, so a banner
- * may follow it).
- */
-export type BoundedInput = { kind: "parse"; stream: ReadableStream<Uint8Array> } | { kind: "too-long"; stream: ReadableStream<Uint8Array>; asIs: boolean };
-
-/**
- * `rewriterInput`, and on the native path a length check for bodies of unknown length (a coded or
- * chunked response): the probe branch reads up to `limit` + 1 bytes before deciding (the tee keeps
- * them for the other branch), so a longer body is known before anything is parsed or sent. Bodies
- * the runtime does not decode (other codings, transcoded text) are not counted.
- */
-export async function boundedInput(source: ReadableStream<Uint8Array>, coding: CodingPlan, charset: CharsetPlan, native: boolean, limit: number): Promise<BoundedInput> {
-  if (!native || coding.kind !== "plain" || charset.kind === "transcode") return { kind: "parse", stream: decodedLazily(source, coding, charset) };
+export async function rewriterInput(source: ReadableStream<Uint8Array>, coding: CodingPlan, charset: CharsetPlan, limit: number): Promise<RewriterInput> {
+  if (coding.kind !== "plain" || charset.kind === "transcode") return { kind: "parse", stream: decodedLazily(source, coding, charset) };
   const [body, probe] = source.tee();
   const reader = probe.getReader();
   let head: Uint8Array | undefined;
@@ -218,7 +212,7 @@ export async function boundedInput(source: ReadableStream<Uint8Array>, coding: C
     const first = await readHead(reader, headBytes(charset));
     head = first.head;
     length = head?.byteLength ?? 0;
-    // Without a limit (rewriterInput), only the head is read.
+    // Without a limit, only the head is read.
     for (let done = first.done || limit === Infinity; !done && length <= limit; ) {
       const r = await reader.read();
       done = r.done;

@@ -18,7 +18,7 @@ import { hostAllowList } from "../csp/allow";
 import type { CompiledPolicy, CspMode, Lang, MarkupMode } from "../policy/types";
 import { errorPage } from "../proxy/pages";
 import { bannerBytes, renderBanner } from "./banner";
-import { type CodingPlan, boundedInput, codingPlan, decodedLazily, rewriterLabel } from "./decode-body";
+import { type CodingPlan, codingPlan, decodedLazily, rewriterInput, rewriterLabel } from "./decode-body";
 import { type CharsetPlan, charsetPlan, classifyContentType, type DocumentType } from "./document";
 import { addFullCoverage } from "./full";
 import { cleanHeaderVectors } from "./header-vectors";
@@ -56,12 +56,6 @@ export interface RewriteOptions {
    * (an app's own responses), and no response is treated as a worker's.
    */
   secFetchDest?: string | null;
-  /**
-   * The response's headers are the caller's own, mutable, and the response is handed over (a copy
-   * the proxy built): they are edited in place instead of copied, and a page whose body passes
-   * unchanged is given back as this same Response. Otherwise `res` is never modified.
-   */
-  ownHeaders?: boolean;
 }
 
 /** The CSP mode in force for a response; a tenant in report-only mode never enforces one. */
@@ -94,8 +88,8 @@ export async function rewriteHtml(res: Response, opts: RewriteOptions): Promise<
   const prepared = preparePolicy(opts.policy);
   const denial = denialFor(prepared, opts.consent);
 
-  // One Response (and one Headers) per page where the proxy already built a copy: edited in place.
-  const headers = opts.ownHeaders === true ? res.headers : new Headers(res.headers);
+  // `res` is never modified: its headers may be the origin's own, which are immutable.
+  const headers = new Headers(res.headers);
   const pageUrl = opts.pageUrl ?? DEFAULT_PAGE;
   const selfHost = new URL(pageUrl).hostname;
   const allow = hostAllowList(opts.policy, opts.consent, selfHost);
@@ -151,7 +145,7 @@ export async function rewriteHtml(res: Response, opts: RewriteOptions): Promise<
 
   // One Response: the Content-Type set above names the label the rewriter reads with (rewriterLabel).
   // Of unknown length (chunked, or a coding the runtime undid), the page is counted before it is parsed.
-  const input = await boundedInput(res.body, coding, charset!, true, bounded && length === undefined ? PARSE_LIMIT : Infinity);
+  const input = await rewriterInput(res.body, coding, charset!, bounded && length === undefined ? PARSE_LIMIT : Infinity);
   if (input.kind === "too-long") return unparsedPage(res, headers, charset!, input.asIs && fitsUnparsed({ charset: charset!, coding }, true) ? banner() : undefined, input.stream);
   return rewriter.transform(new Response(input.stream, { status: res.status, statusText: res.statusText, headers }));
 }
@@ -170,8 +164,7 @@ export function rewriteOther(res: Response, opts: RewriteOptions, normalised?: s
   const denied = !leavesAlone(opts.policy, opts.consent, false);
   const reporting = denied && hasReportingHeaders(res.headers);
   if (!worker && !reporting && !normalised) return res;
-  const own = opts.ownHeaders === true;
-  const headers = own ? res.headers : new Headers(res.headers);
+  const headers = new Headers(res.headers);
   if (normalised) {
     headers.set("content-type", normalised);
     headers.set("x-content-type-options", "nosniff");
@@ -184,7 +177,7 @@ export function rewriteOther(res: Response, opts: RewriteOptions, normalised?: s
     if (denied) addCsp(headers, opts);
     forbidReuse(headers);
   }
-  return own ? res : new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }
 
 /** `res` through `rewriter`, decoded first, for any app's body (not read natively: see `rewriterInput`). */

@@ -43,8 +43,7 @@ export function declaredLength(headers: Headers): number | undefined {
 
 /**
  * The page as it came (`body`, by default the response's own), served as HTML with nosniff (as
- * the parsing path serves it), then `banner` if given. `headers` may be `res.headers` itself (the
- * caller's own): then, without a banner, `res` is the answer as it is, edited in place.
+ * the parsing path serves it), then `banner` if given, in a new Response with `headers`.
  */
 export function unparsedPage(res: Response, headers: Headers, charset: CharsetPlan, banner: Uint8Array | undefined, body: ReadableStream<Uint8Array> = res.body!): Response {
   if (banner) {
@@ -53,7 +52,6 @@ export function unparsedPage(res: Response, headers: Headers, charset: CharsetPl
   }
   headers.set("content-type", charset.kind === "label" || charset.kind === "transcode" ? `text/html; charset=${charset.encoding}` : "text/html");
   headers.set("x-content-type-options", "nosniff");
-  if (!banner && headers === res.headers && body === res.body) return res;
   return new Response(body, { status: res.status, statusText: res.statusText, headers });
 }
 

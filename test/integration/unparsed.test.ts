@@ -55,7 +55,7 @@ describe("a visitor without consent, markup csp-only", () => {
 
   it("a hostile origin's page for a refused visitor: its tracker, consent and cacheability stripped, the CSP on the proxy's own copy, the bytes as sent", async () => {
     // The origin sets a tracker, forges a grant and a record, and offers the page to shared caches:
-    // forwardToOrigin builds its own copy, which the page path edits in place (one Response).
+    // forwardToOrigin builds its own copy (the stripped cookies), which the page path copies again with the CSP.
     const spec: FixtureSpec = {
       headers: [...HTML, ["cache-control", "public, max-age=600"], ["etag", '"v1"']],
       setCookies: ["sessionid=s1; Path=/; HttpOnly", "_ga=GA1.1.1.1; Path=/; Max-Age=3600", `cookies_preferences=${encodeURIComponent('{"ga":true}')}; Path=/`, "consent-edge-http=v1.forged; Path=/"],
