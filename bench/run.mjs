@@ -41,11 +41,11 @@ const only = new Set(onlyArg ? onlyArg.slice(7).split(",") : ["throughput", "siz
 const num = (name, dflt) => (process.env[name] ? Number(process.env[name]) : dflt);
 const OPTS = {
   // Alternating runs, each case beside its baseline, so that drift on a shared machine hits both
-  // alike, and the median over rounds drops the disturbed ones. 4 rounds of 2.5 s keep the spread of
-  // the extra workerd CPU of the 10 rounds of 2 s before (the report gives each case's range over rounds)
+  // alike, and the median over rounds drops the disturbed ones. 4 rounds of 2 s keep the spread of
+  // the extra workerd CPU of the 10 rounds before (the report gives each case's range over rounds)
   // and bring the full run under 12 minutes.
   rounds: num("BENCH_ROUNDS", quick ? 2 : 4),
-  seconds: num("BENCH_SECONDS", quick ? 0.8 : 2.5),
+  seconds: num("BENCH_SECONDS", quick ? 0.8 : 2),
   warmupSeconds: num("BENCH_WARMUP_SECONDS", quick ? 0.2 : 0.4),
   connections: num("BENCH_CONNECTIONS", 50),
   downloadBytes: num("BENCH_DOWNLOAD_MIB", quick ? 128 : 1024) * MiB,
@@ -242,7 +242,7 @@ function defineCases(ports, consent) {
 /** Every compared case's p99 against its baseline's, measured the same way in the same round (the issue's goal). */
 const P99_TARGET = 1.5;
 /** The open-loop latency runs (benchThroughput): rate = `share` of each case's closed-loop throughput. */
-const OPEN_LOOP = { share: num("BENCH_OPEN_SHARE", 0.5), rounds: num("BENCH_OPEN_ROUNDS", quick ? 1 : 2), seconds: num("BENCH_OPEN_SECONDS", quick ? 1 : 2.5) };
+const OPEN_LOOP = { share: num("BENCH_OPEN_SHARE", 0.5), rounds: num("BENCH_OPEN_ROUNDS", quick ? 1 : 2), seconds: num("BENCH_OPEN_SECONDS", quick ? 1 : 2) };
 
 // Baselines run around the cases they are compared with (each case and its floor side by side), so
 // drift hits all of them; a round's baseline is the median of its runs there.
