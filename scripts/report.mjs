@@ -75,13 +75,16 @@ async function main() {
   }
 
   const now = Date.now();
+  // Where policies come from (bundle, KV) and the dead-lettered records (lib/report/platform.mjs):
+  // the dead letters ride in the same D1 call, the KV listing runs beside it.
+  const { DEAD_LETTER_QUERIES, platformSection, printPlatform } = await import("./lib/report/platform.mjs");
   const plan = summaryQueries(opts, now);
-  const results = await d1Query(opts, root, Object.values(plan).join(";\n"));
-  const sections = Object.fromEntries(Object.keys(plan).map((n, i) => [n, results[i] ?? []]));
-  const tenants = byTenant(sections, loadCatalogue());
-  // Where policies come from (bundle, KV) and the dead-lettered records: lib/report/platform.mjs.
-  const { platformSection, printPlatform } = await import("./lib/report/platform.mjs");
-  const platform = await platformSection(opts, root);
+  const names = [...Object.keys(plan), ...Object.keys(DEAD_LETTER_QUERIES)];
+  const sql = [...Object.values(plan), ...Object.values(DEAD_LETTER_QUERIES)].join(";\n");
+  const [results, sources] = await Promise.all([d1Query(opts, root, sql), platformSection(opts, root)]);
+  const all = Object.fromEntries(names.map((n, i) => [n, results[i] ?? []]));
+  const tenants = byTenant(Object.fromEntries(Object.keys(plan).map((n) => [n, all[n]])), loadCatalogue());
+  const platform = { policySources: sources.policySources, deadLetters: sources.deadLetters(all) };
   if (opts.html) {
     const { writeHtmlReport } = await import("./lib/report/html.mjs");
     await writeHtmlReport(opts.html, { tenants, opts, source, now });

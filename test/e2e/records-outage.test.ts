@@ -110,7 +110,7 @@ describe("consent records while D1 is unwritable", () => {
     expect(stack!.logs()).toMatch(/to dead letter queue "consent-edge-records-dlq"/);
   });
 
-  it("npm run report shows the dead letters", () => {
+  it("npm run report shows the dead letters", { timeout: 180_000 }, () => {
     const n = d1("SELECT count(*) AS n FROM consent_dead_letters")[0].n;
     const r = spawnSync(process.execPath, [path.join(ROOT, "scripts/report.mjs"), "--persist-to", state], { cwd: ROOT, env: ENV, encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);

@@ -45,7 +45,7 @@ export async function d1Query(opts, root, sql) {
   }
   if (status === 0 && Array.isArray(out)) return out.map((r) => r.results ?? []);
   const text = out?.error?.text ?? out?.error?.message ?? `${stdout}\n${stderr}`.trim().split("\n").slice(-8).join("\n");
-  if (/no such table: (consent_records|cookie_inventory)/.test(text)) {
+  if (/no such table: (consent_records|cookie_inventory|consent_dead_letters)/.test(text)) {
     const where = opts.remote ? "--remote" : `--local${opts.persistTo === path.join(root, ".wrangler", "state") ? "" : ` --persist-to ${opts.persistTo}`}`;
     throw new ReportError(`the ${opts.remote ? "deployed" : "local"} database is not migrated (${text}). Run: npx wrangler d1 migrations apply DB ${where}`, 2);
   }

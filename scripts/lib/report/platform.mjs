@@ -7,22 +7,18 @@
 import { spawn } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { d1Query, ReportError } from "./d1.mjs";
 import { iso, table } from "./text.mjs";
 
-const DEAD_LETTERS =
-  "SELECT count(*) AS total, coalesce(sum(stored), 0) AS stored FROM consent_dead_letters;\n" +
-  "SELECT id, tenant, created_at, dead_at, seen, stored, error FROM consent_dead_letters ORDER BY dead_at DESC, id LIMIT 50";
+/** The dead-letter statements, added to the report's one D1 call (named sections). */
+export const DEAD_LETTER_QUERIES = {
+  deadLetterCounts: "SELECT count(*) AS total, coalesce(sum(stored), 0) AS stored FROM consent_dead_letters",
+  deadLetterLatest: "SELECT id, tenant, created_at, dead_at, seen, stored, error FROM consent_dead_letters ORDER BY dead_at DESC, id LIMIT 50",
+};
 
-/** `{ total, stored, kept, latest[] }`; `{ missing: true }` on a database without the table (migration 0002 not applied). */
-export async function deadLetters(opts, root) {
-  try {
-    const [[sum], latest] = await d1Query(opts, root, DEAD_LETTERS);
-    return { total: sum.total, stored: sum.stored, kept: sum.total - sum.stored, latest: latest.map((r) => ({ ...r, stored: r.stored === 1 })) };
-  } catch (e) {
-    if (e instanceof ReportError && /no such table: consent_dead_letters/.test(e.message)) return { missing: true };
-    throw e;
-  }
+/** `{ total, stored, kept, latest[] }` from the report's sections. */
+function deadLetters(sections) {
+  const sum = sections.deadLetterCounts?.[0] ?? { total: 0, stored: 0 };
+  return { total: sum.total, stored: sum.stored, kept: sum.total - sum.stored, latest: (sections.deadLetterLatest ?? []).map((r) => ({ ...r, stored: r.stored === 1 })) };
 }
 
 /** The KV namespace's policy keys with their metadata (`wrangler kv key list`); null when KV cannot be read. */
@@ -59,10 +55,9 @@ export async function policySources(opts, root) {
   return { kvReadable: kv !== null, tenants: [...rows.values()].sort((a, b) => (a.tenant < b.tenant ? -1 : 1)) };
 }
 
-/** Both, for the summary report. */
+/** The policy sources, and a reader of the dead letters from the report's sections. */
 export async function platformSection(opts, root) {
-  const [sources, dead] = await Promise.all([policySources(opts, root), deadLetters(opts, root)]);
-  return { policySources: sources, deadLetters: dead };
+  return { policySources: await policySources(opts, root), deadLetters };
 }
 
 /** The section as text, in the report's own tables. */
@@ -72,10 +67,6 @@ export function printPlatform(p) {
   console.log(`\n== platform\n\nPolicy sources (${counts}${s.kvReadable ? "" : "; KV could not be read, bundle only shown"})`);
   console.log(table([["tenant"], ["source"], ["revision", (v) => v ?? ""], ["sha256", (v) => (v ? `${v.slice(0, 12)}…` : "")], ["pushed_at", (v) => (v ? iso(v) : "")]], s.tenants));
   const d = p.deadLetters;
-  if (d.missing) {
-    console.log("\nDead-lettered consent records: the table consent_dead_letters is missing (apply the migrations)");
-    return;
-  }
   console.log(`\nDead-lettered consent records: ${d.total} (${d.stored} stored in consent_records after all, ${d.kept} kept aside with their body)`);
   if (d.total > 0) {
     console.log(table([["dead_at", iso], ["id"], ["tenant", (v) => v ?? ""], ["created_at", (v) => (v ? iso(v) : "")], ["seen"], ["stored", (v) => (v ? "yes" : "no")], ["error", (v) => v ?? ""]], d.latest));
