@@ -63,6 +63,7 @@ export function readOptions(argv, root) {
   };
   if (o.tenant !== undefined && !TENANT_ID.test(o.tenant)) throw new UsageError(`--tenant: not a tenant id: ${JSON.stringify(o.tenant)}`);
   if (o.suggest !== undefined && !TENANT_ID.test(o.suggest)) throw new UsageError(`--suggest: not a tenant id: ${JSON.stringify(o.suggest)}`);
+  if (o.suggest !== undefined && o.tenant !== undefined && o.suggest !== o.tenant) throw new UsageError(`--suggest ${o.suggest} and --tenant ${o.tenant} name two tenants`);
   if (o.record !== undefined && !RECORD_ID.test(o.record)) throw new UsageError(`--record: a record id is 22 characters of A-Z a-z 0-9 - _, got ${JSON.stringify(o.record)}`);
   if (o.csv !== undefined && !CSV_TABLES.includes(o.csv)) throw new UsageError(`--csv: one of ${CSV_TABLES.join(", ")}, got ${JSON.stringify(o.csv)}`);
   if (o.html !== undefined && o.html.trim() === "") throw new UsageError("--html needs a file name");
