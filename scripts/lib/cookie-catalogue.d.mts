@@ -13,6 +13,8 @@ export interface CatalogueEntry {
 }
 export interface CatalogueMatch extends CatalogueEntry {
   match: "exact" | "prefix";
+  /** The strictest category of the platform's entries. */
+  platformCategory: string;
 }
 export interface Catalogue {
   size: number;
@@ -21,6 +23,7 @@ export interface Catalogue {
 export interface Classification {
   platform: string;
   category: string;
+  platformCategory: string;
   retention: string;
   description: string;
   match: "exact" | "prefix";
@@ -30,5 +33,6 @@ export declare const CATALOGUE_CSV: string;
 export declare const CATALOGUE_COLUMNS: string[];
 export declare function parseCatalogueCsv(text: string): CatalogueEntry[];
 export declare function createCatalogue(entries: readonly CatalogueEntry[]): Catalogue;
+export declare function categoryRank(category: string): number;
 export declare function loadCatalogue(file?: string): Catalogue;
 export declare function classificationOf(catalogue: Catalogue, name: string): Classification | null;

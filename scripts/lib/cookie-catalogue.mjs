@@ -54,7 +54,15 @@ export function parseCatalogueCsv(text) {
 export function createCatalogue(entries) {
   const exact = new Map();
   const prefixes = [];
+  // The strictest category each platform's entries have (case-insensitive platform names):
+  // Hotjar files `_hjSessionUser_` as Functional but `_hjid` as Analytics.
+  const strictest = new Map();
   for (const e of entries) {
+    const key = e.platform.toLowerCase();
+    const seen = strictest.get(key);
+    if (seen === undefined || categoryRank(e.category) > categoryRank(seen)) strictest.set(key, e.category);
+  }
+  for (const e of entries.map((x) => ({ ...x, platformCategory: strictest.get(x.platform.toLowerCase()) }))) {
     if (e.wildcard) prefixes.push(e);
     else if (!exact.has(e.name)) exact.set(e.name, e);
   }
@@ -71,6 +79,11 @@ export function createCatalogue(entries) {
   };
 }
 
+/** How strict a category of the database is, for "the strictest": Marketing, Analytics, Personalization, then the rest. */
+export function categoryRank(category) {
+  return { Marketing: 4, Analytics: 3, Personalization: 2 }[category] ?? 1;
+}
+
 let vendored;
 
 /** The catalogue of the vendored CSV (or of `file`), parsed once per process for the default file. */
@@ -80,9 +93,12 @@ export function loadCatalogue(file = CATALOGUE_CSV) {
   return vendored;
 }
 
-/** What the report shows for a name: `{ platform, category, retention, match, pattern }`, or null when unknown. */
+/**
+ * What the report shows for a name: `{ platform, category, platformCategory, retention, description,
+ * match, pattern }` (platformCategory: the strictest category of the platform's entries), or null when unknown.
+ */
 export function classificationOf(catalogue, name) {
   const e = catalogue.classify(name);
   if (!e) return null;
-  return { platform: e.platform, category: e.category, retention: e.retention, description: e.description, match: e.match, pattern: e.name };
+  return { platform: e.platform, category: e.category, platformCategory: e.platformCategory, retention: e.retention, description: e.description, match: e.match, pattern: e.name };
 }

@@ -244,6 +244,7 @@ describe("npm run report -- --csv", () => {
       count: "1",
       ocd_platform: "Hotjar",
       ocd_category: "Functional",
+      ocd_platform_category: "Analytics",
       ocd_match: "prefix _hjSessionUser_",
     });
     // A declared cookie and a blocked host get no catalogue columns.

@@ -128,7 +128,7 @@ describe("npm run report", () => {
     // A control character in a name (here a tab) is shown escaped, never sent to the terminal as is.
     expect(out).toMatch(/^ {2}odd\\x09name +visitor +/m);
     // Unknown names the Open Cookie Database knows are classified, by name or by wildcard prefix.
-    expect(out).toMatch(/^ {2}_hjSessionUser_4321 +visitor +\S+ \S+ +\S+ \S+ +1 +Hotjar, Functional +prefix _hjSessionUser_$/m);
+    expect(out).toMatch(/^ {2}_hjSessionUser_4321 +visitor +\S+ \S+ +\S+ \S+ +1 +Hotjar, Functional \(platform: Analytics\) +prefix _hjSessionUser_$/m);
     expect(out).toMatch(/^ {2}_fbp +visitor +\S+ \S+ +\S+ \S+ +1 +Facebook, Marketing +name$/m);
     expect(out).toMatch(/^ {2}visitor_probe +visitor +\S+ \S+ +\S+ \S+ +1$/m);
     // Declared cookies are not "unknown".
@@ -153,7 +153,7 @@ describe("npm run report", () => {
     ]);
     expect(maia.choicesPerDay).toHaveLength(4);
     expect(maia.choicesPerDay[0]).toMatchObject({ day: DAY, granted: 1, refused: 1, rate: 0.5 });
-    expect(maia.unknownCookies.find((c: { name: string }) => c.name === "_hjSessionUser_4321").classification).toMatchObject({ platform: "Hotjar", category: "Functional", match: "prefix", pattern: "_hjSessionUser_" });
+    expect(maia.unknownCookies.find((c: { name: string }) => c.name === "_hjSessionUser_4321").classification).toMatchObject({ platform: "Hotjar", category: "Functional", platformCategory: "Analytics", match: "prefix", pattern: "_hjSessionUser_" });
     expect(maia.unknownCookies.find((c: { name: string }) => c.name === "report_probe").classification).toBeNull();
     expect(maia.choicesByDay.action).toEqual([{ day: DAY, value: "accept", count: 1 }, { day: DAY, value: "withdraw", count: 1 }]);
 

@@ -37,6 +37,12 @@ describe("the vendored Open Cookie Database", () => {
     expect(classificationOf(catalogue, name)).toMatchObject({ platform, category, match, pattern });
   });
 
+  it("gives each entry its platform's strictest category", () => {
+    expect(catalogue.classify("_hjSessionUser_4321")).toMatchObject({ category: "Functional", platformCategory: "Analytics" });
+    expect(catalogue.classify("_fbp")).toMatchObject({ category: "Marketing", platformCategory: "Marketing" });
+    expect(catalogue.classify("__cfduid")).toMatchObject({ platform: "Cloudflare", category: "Functional", platformCategory: "Functional" });
+  });
+
   it.each(["report_probe", "odd\tname", "", "HJSESSIONUSER_1", "_hjsessionuser_1"])("%j is unknown (names compare case-sensitively)", (name) => {
     expect(classificationOf(catalogue, name)).toBeNull();
   });

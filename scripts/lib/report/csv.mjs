@@ -24,7 +24,7 @@ export const CSV_EXPORTS = {
     record: (r) => ({ ...r, created_at: isoTime(r.created_at) }),
   },
   inventory: {
-    columns: ["tenant", "source", "name", "service", "first_seen", "last_seen", "count", "ocd_platform", "ocd_category", "ocd_match"],
+    columns: ["tenant", "source", "name", "service", "first_seen", "last_seen", "count", "ocd_platform", "ocd_category", "ocd_platform_category", "ocd_match"],
     pageSql: (opts) => (last, limit) => {
       const conds = [...(opts.tenant ? [`tenant = ${q(opts.tenant)}`] : []), ...(last ? [`(tenant, source, name) > (${q(last.tenant)}, ${q(last.source)}, ${q(last.name)})`] : [])];
       return `SELECT tenant, source, name, service, first_seen, last_seen, count FROM cookie_inventory${conds.length ? ` WHERE ${conds.join(" AND ")}` : ""} ORDER BY tenant, source, name LIMIT ${limit}`;
@@ -38,6 +38,7 @@ export const CSV_EXPORTS = {
         last_seen: isoTime(r.last_seen),
         ocd_platform: c?.platform ?? "",
         ocd_category: c?.category ?? "",
+        ocd_platform_category: c?.platformCategory ?? "",
         ocd_match: c ? (c.match === "exact" ? "name" : `prefix ${c.pattern}`) : "",
       };
     },

@@ -114,7 +114,7 @@ function cookiesSection(tenant, t) {
       { html: `<code>${text(c.name)}</code>` },
       c.source,
       k ? k.platform : "not in the database",
-      k ? k.category : "",
+      k ? (k.platformCategory && k.platformCategory !== k.category ? `${k.category} (platform: ${k.platformCategory})` : k.category) : "",
       k ? (k.match === "exact" ? "name" : { html: `prefix <code>${text(k.pattern)}</code>` }) : "",
       k ? k.retention : "",
       iso(c.first_seen),
@@ -123,7 +123,7 @@ function cookiesSection(tenant, t) {
     ];
   });
   return `<h3 id="${escapeHtml(tenant)}-cookies">Unknown cookies</h3>
-<p class="note">Cookie names the tenant's policy does not declare, as the origin set them or visitors carried them, classified by the Open Cookie Database (Apache-2.0). <code>npm run report -- --suggest ${escapeHtml(tenant)}</code> turns them into a policy fragment.</p>
+<p class="note">Cookie names the tenant's policy does not declare, as the origin set them or visitors carried them, classified by the Open Cookie Database (Apache-2.0); "platform" is the strictest category the database gives any of the platform's cookies. <code>npm run report -- --suggest ${escapeHtml(tenant)}</code> turns them into a policy fragment.</p>
 ${tableHtml(`Unknown cookies, ${tenant}`, ["name", "source", "platform", "category", "matched by", "retention", "first seen (UTC)", "last seen (UTC)", { v: "count", num: true }], rows)}`;
 }
 

@@ -2,7 +2,8 @@
  * --suggest TENANT: the tenant's unknown cookies (the inventory's names its policy does not
  * declare), classified by the Open Cookie Database, as a policy fragment to review and paste into
  * policies/TENANT.json: one service per platform, its category mapped onto the categories the
- * tenant declares (never onto "necessary": a suggestion never lets a cookie pass without consent),
+ * tenant declares (the strictest category the database gives the platform or any of its cookies;
+ * never "necessary": a suggestion never lets a cookie pass without consent),
  * the names or wildcard prefixes, the retention as duration. The fragment is validated with the
  * worker's own policy code, merged into the tenant's file, before it is printed.
  * `buildSuggestion` is pure; `suggestFragment` reads the database and policies/.
@@ -10,12 +11,11 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { loadPolicyCode } from "../policy-code.mjs";
+import { categoryRank } from "../cookie-catalogue.mjs";
 import { ReportError, d1Query, sqlString as q } from "./d1.mjs";
 
 /** RFC 6265 cookie-name (a token), as the policy validator checks it. */
 const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** How strict each of the database's categories is: the strictest cookie decides its service's category. */
-const RANK = { Marketing: 4, Analytics: 3, Personalization: 2 };
 /** The tenant categories tried in order for each rank; "necessary" never (it needs no consent). */
 const TARGETS = { 4: ["marketing", "statistics", "functional"], 3: ["statistics", "marketing", "functional"], 2: ["functional", "statistics", "marketing"], 1: ["functional", "statistics", "marketing"] };
 
@@ -52,10 +52,12 @@ export function buildSuggestion(policy, rows, catalogue) {
     const owner = `${cookie.prefix ? "prefix " : ""}${cookie.name}`;
     if (owners.has(owner)) continue;
     owners.add(owner);
-    let p = platforms.get(hit.platform);
-    if (!p) platforms.set(hit.platform, (p = { platform: hit.platform, controller: hit.controller, rank: 1, categories: new Set(), cookies: [] }));
-    p.rank = Math.max(p.rank, RANK[hit.category] ?? 1);
-    p.categories.add(hit.category || "no category");
+    // One service per platform, whatever the case of its name in the database ("CloudFlare", "Cloudflare").
+    const key = hit.platform.toLowerCase();
+    let p = platforms.get(key);
+    if (!p) platforms.set(key, (p = { platform: hit.platform, controller: hit.controller, rank: 1, categories: new Set(), cookies: [] }));
+    p.rank = Math.max(p.rank, categoryRank(hit.category), categoryRank(hit.platformCategory));
+    p.categories.add(hit.platformCategory || hit.category || "no category");
     p.cookies.push({ ...cookie, duration: hit.retention || "not stated in the Open Cookie Database", purpose: hit.description || `Set by ${hit.platform}` });
   }
 

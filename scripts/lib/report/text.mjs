@@ -17,8 +17,8 @@ export function table(columns, rows) {
   return [line(columns.map(([key]) => key)), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
 }
 
-/** `Hotjar, Functional` and how it matched (`prefix _hjSessionUser_`), from the report's classification. */
-export const classifiedAs = (c) => (c ? `${c.platform}, ${c.category || "no category"}` : "");
+/** `Hotjar, Functional (platform: Analytics)` (the platform's strictest category when another) and how it matched (`prefix _hjSessionUser_`), from the report's classification. */
+export const classifiedAs = (c) => (c ? `${c.platform}, ${c.category || "no category"}${c.platformCategory && c.platformCategory !== c.category ? ` (platform: ${c.platformCategory})` : ""}` : "");
 export const matchedBy = (c) => (c ? (c.match === "exact" ? "name" : `prefix ${c.pattern}`) : "");
 
 /** The actions per day as one row per day with a column per action. */
