@@ -137,7 +137,7 @@ describe("npm run report", () => {
     expect(out).toMatch(new RegExp(`^  ${DAY} +1 +0 +0 +1$`, "m"));
     expect(out).toMatch(new RegExp(`^  \\S+ \\S+ +${withdrawalId} +withdrawal +refuse +page +script +en +Firefox +\\S+$`, "m"));
     expect(out).toMatch(/^ {2}\S+ \S+ +[A-Za-z0-9_-]{22} +choice +accept +banner +form +fr +Firefox +\S+$/m);
-  });
+   }, 150_000);
 
   it("answers --json with the same rows, and --record with one record", async () => {
     const j = await report(["--persist-to", dir, "--json", "--tenant", "maia"]);
@@ -163,7 +163,7 @@ describe("npm run report", () => {
     expect(one.stdout).toMatch(/^withdrawn +at, ga, matomo, xiti$/m);
     expect(one.stdout).toMatch(/^choices +ga=refused, matomo=refused, xiti=refused, at=refused$/m);
     expect(one.stdout).toMatch(/^policy sha-256 +[0-9a-f]{64}$/m);
-  });
+   }, 150_000);
 
   it("says clearly when the record, the database or its tables are missing", async () => {
     const none = await report(["--persist-to", dir, "--record", "A".repeat(22)]);
