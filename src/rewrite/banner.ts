@@ -2,7 +2,7 @@
  * Renders the consent banner: plain HTML and CSS, no JavaScript, well-formed enough for
  * XHTML pages. Pure; every interpolated value is escaped.
  */
-import { escapeHtml } from "../html";
+import { escapeHtml, escapeHtml as escapeText } from "../html";
 import { defaultLang, shownLang } from "../i18n/choose";
 import { localizeText } from "../i18n/localize";
 import type { CompiledPolicy, Lang } from "../policy/types";
@@ -86,20 +86,60 @@ function fnv1a(s: string): string {
   return (h >>> 0).toString(36);
 }
 
-/** The banner around its two return-path slots, per policy and language (escaped once). */
+/**
+ * What comes before the banner, whatever the page left open at its end (HTML § 13.2.5, § 13.2.6).
+ * Appended content is parsed in whatever state the page's last byte left the parser: inside a
+ * tag or an attribute value, a comment, a CDATA section, a script (escaped or double-escaped),
+ * a raw-text or RCDATA element, a select, templates, a form, a button or link, fallback content,
+ * closed details or dialogs, foreign content. Each piece ends one such state and is inert where
+ * that state is not open: in a well-formed page the first piece is one comment and every end tag
+ * is ignored (no matching element in scope), so nothing shows. Order matters: out of the tag,
+ * then the comment and script states (`<!--…-->` leaves every script escape state for script
+ * data), then the raw-text elements, then tree-level elements, innermost kinds first.
+ *
+ * What no end tag can leave is documented in SECURITY.md: `<plaintext>` (the scan mode puts the
+ * banner before it), an HTML element the list does not name left open inside SVG
+ * `<foreignObject>`, and a frameset (no banner; each frame is a page with its own).
+ */
+export const BANNER_RESET =
+  `<!--'"]]>-->` +
+  `</script></script></style></textarea></title></xmp></iframe></noembed></noframes></noscript>` +
+  `</select></template></template></template></template></form>` +
+  `</button></a></label></object></details></dialog></div></div></p>` +
+  `</foreignObject></svg></math>`;
+
+/** Slots of the banner markup, filled per response. */
+const enum Slot {
+  /** The form's id: unpredictable, so no page element can claim it. */
+  FormId,
+  /** The origin the form posts to (`https://host`), or "" for a relative `/cookies`. */
+  Origin,
+  /** The return path, escaped for an attribute. */
+  Return,
+  /** The return path as a query value, escaped for an attribute. */
+  ReturnQuery,
+}
+
+/** The banner as literal segments around its slots, per policy and language (escaped once). */
 interface BannerParts {
-  /** Up to the form's `return` value. */
-  head: string;
-  /** `head` with the stylesheet linked instead of inline (pages that pass unparsed). */
-  headLinked: string;
-  /** Between it and the link's `return` query value. */
-  mid: string;
-  tail: string;
-  /** The same three as ASCII bytes (asciiHtml), for pages that pass unparsed. */
-  bytes?: [Uint8Array, Uint8Array, Uint8Array];
+  /** segments[0] + slot[0] + segments[1] + …; segments[0] holds the inline stylesheet. */
+  segments: string[];
+  /** segments[0] with the stylesheet linked instead (pages that pass unparsed). */
+  firstLinked: string;
+  slots: Slot[];
+  /** The segments as ASCII bytes (asciiHtml), the linked first one first, for pages that pass unparsed. */
+  bytes?: Uint8Array[];
 }
 
 const PARTS = new WeakMap<CompiledPolicy, Map<Lang, BannerParts>>();
+
+/**
+ * Declarations set on the banner's elements themselves, `!important` in a style attribute, which
+ * beats every author rule (CSS Cascade 5 § 6.1, element-attached declarations): the page's
+ * stylesheets cannot hide the banner or its controls.
+ */
+const SHOWN = "display:block!important;visibility:visible!important;opacity:1!important;position:fixed!important;z-index:2147483647!important;pointer-events:auto!important;clip-path:none!important;filter:none!important;content-visibility:visible!important";
+const CONTROL_SHOWN = "visibility:visible!important;opacity:1!important;pointer-events:auto!important";
 
 function bannerParts(policy: CompiledPolicy, lang: Lang): BannerParts {
   let byLang = PARTS.get(policy);
@@ -110,36 +150,79 @@ function bannerParts(policy: CompiledPolicy, lang: Lang): BannerParts {
   // A language the policy does not speak is shown in its default language, and said so.
   const shown = shownLang(policy, lang);
   const text = policy.banner?.text !== undefined ? localizeText(policy.banner.text, shown, defaultLang(policy)) : { text: s.bannerText };
+  // NUL marks the template's slots below: none may come from the policy's strings (a parser reads it as U+FFFD anyway).
+  const escapeHtml = (v: string) => escapeText(v).replaceAll("\0", "\uFFFD");
   const textLang = text.lang !== undefined && text.lang !== shown ? ` lang="${escapeHtml(text.lang)}" dir="${policy.uiStrings(text.lang).dir}"` : "";
-  const open = `<div id="${BANNER_ID}" role="region" aria-label="${escapeHtml(s.bannerLabel)}" lang="${escapeHtml(shown)}" dir="${escapeHtml(s.dir)}">`;
-  const rest = `<p${textLang}>${escapeHtml(text.text)}</p>` + `<form method="post" action="/cookies">` + `<input type="hidden" name="return" value="`;
+  const open = `${BANNER_RESET}<div id="${BANNER_ID}" role="region" aria-label="${escapeHtml(s.bannerLabel)}" lang="${escapeHtml(shown)}" dir="${escapeHtml(s.dir)}" style="${SHOWN}">`;
+  // Every control names the banner's own form (`form=`), and each button its target
+  // (`formaction`, `formmethod`…): should the parser drop the banner's <form> (a page form left
+  // open) or a page element wrap the controls, they still submit only this form, only to /cookies.
+  const button = (action: "accept" | "refuse", label: string): string[] => [
+    `<button type="submit" form="`, `" formaction="`, `/cookies" formmethod="post" formenctype="application/x-www-form-urlencoded" formtarget="_self" formnovalidate name="action" value="${action}" style="${CONTROL_SHOWN}">${escapeHtml(label)}</button>`,
+  ];
+  const hidden = (name: string, value: string) => `<input type="hidden" form="\0" name="${name}" value="${value}" />`;
   const sheet = stylesheetOf(policy);
+  const first = `<p${textLang}>${escapeHtml(text.text)}</p>` + `<form id="`;
+  // "\0" marks the slots in this template; the slot list below names them in order.
+  const template =
+    first +
+    `\0" method="post" action="\0/cookies">` +
+    `<input type="hidden" form="\0" name="return" value="\0" />` +
+    hidden("from", "banner") +
+    hidden("lang", escapeHtml(shown)) +
+    button("accept", s.acceptAll).join("\0") +
+    button("refuse", s.refuseAll).join("\0") +
+    `</form>` +
+    // The page names where the visitor was, so it can link back there.
+    `<a href="\0/cookies?return=\0">${escapeHtml(s.bannerMore)}</a></div>`;
+  const segments = template.split("\0");
+  const slots = [Slot.FormId, Slot.Origin, Slot.FormId, Slot.Return, Slot.FormId, Slot.FormId, Slot.FormId, Slot.Origin, Slot.FormId, Slot.Origin, Slot.Origin, Slot.ReturnQuery];
+  if (slots.length !== segments.length - 1) throw new Error("banner template: slots and segments disagree");
   parts = {
-    head: open + `<style>${sheet.css}</style>` + rest,
-    headLinked: open + `<link rel="stylesheet" href="${sheet.url}" />` + rest,
-    mid:
-      `" />` +
-      `<input type="hidden" name="from" value="banner" />` +
-      `<input type="hidden" name="lang" value="${escapeHtml(shown)}" />` +
-      `<button type="submit" name="action" value="accept">${escapeHtml(s.acceptAll)}</button>` +
-      `<button type="submit" name="action" value="refuse">${escapeHtml(s.refuseAll)}</button>` +
-      `</form>` +
-      // The page names where the visitor was, so it can link back there.
-      `<a href="/cookies?return=`,
-    tail: `">${escapeHtml(s.bannerMore)}</a></div>`,
+    segments: [open + `<style>${sheet.css}</style>` + segments[0], ...segments.slice(1)],
+    firstLinked: open + `<link rel="stylesheet" href="${sheet.url}" />` + segments[0],
+    slots,
   };
   byLang.set(lang, parts);
   return parts;
 }
 
+export interface BannerTarget {
+  /** The banner form's id; default a fresh unpredictable one (newFormId). */
+  formId?: string;
+  /** The page's origin (`https://host[:port]`): the controls post to it absolutely, whatever `<base>` the page set; default relative. */
+  origin?: string;
+}
+
+/** A fresh, unpredictable id for the banner's form (96 random bits): no page element can claim it in advance. */
+export function newFormId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  let id = "ce-";
+  for (const b of bytes) id += (b < 16 ? "0" : "") + b.toString(16);
+  return id;
+}
+
+function slotValues(returnPath: string, target: BannerTarget | undefined): Record<Slot, string> {
+  const origin = target?.origin !== undefined && /^https?:\/\/[a-z0-9.:[\]-]+$/i.test(target.origin) ? escapeText(target.origin) : "";
+  return {
+    [Slot.FormId]: escapeText(target?.formId ?? newFormId()),
+    [Slot.Origin]: origin,
+    [Slot.Return]: escapeText(returnPath),
+    [Slot.ReturnQuery]: escapeText(encodeURIComponent(returnPath)),
+  };
+}
+
 /**
- * The banner markup. It posts `action=accept|refuse`, `return=<returnPath>`, `from=banner` and
- * `lang` (for the choice's record) to /cookies,
- * the preference form's endpoint, which redirects back to `returnPath`.
+ * The banner markup, BANNER_RESET first. It posts `action=accept|refuse`, `return=<returnPath>`,
+ * `from=banner` and `lang` (for the choice's record) to /cookies, the preference form's
+ * endpoint, which redirects back to `returnPath`.
  */
-export function renderBanner(policy: CompiledPolicy, lang: Lang, returnPath: string): string {
+export function renderBanner(policy: CompiledPolicy, lang: Lang, returnPath: string, target?: BannerTarget): string {
   const p = bannerParts(policy, lang);
-  return p.head + escapeHtml(returnPath) + p.mid + escapeHtml(encodeURIComponent(returnPath)) + p.tail;
+  const values = slotValues(returnPath, target);
+  let out = p.segments[0];
+  for (let i = 0; i < p.slots.length; i++) out += values[p.slots[i]] + p.segments[i + 1];
+  return out;
 }
 
 /**
@@ -148,10 +231,16 @@ export function renderBanner(policy: CompiledPolicy, lang: Lang, returnPath: str
  * here: non-ASCII characters become character references (valid in the banner's text and
  * attribute values).
  */
-export function bannerBytes(policy: CompiledPolicy, lang: Lang, returnPath: string): Uint8Array {
+export function bannerBytes(policy: CompiledPolicy, lang: Lang, returnPath: string, target?: BannerTarget): Uint8Array {
   const p = bannerParts(policy, lang);
-  p.bytes ??= [asciiHtml(p.headLinked), asciiHtml(p.mid), asciiHtml(p.tail)];
-  const chunks = [p.bytes[0], asciiHtml(escapeHtml(returnPath)), p.bytes[1], asciiHtml(escapeHtml(encodeURIComponent(returnPath))), p.bytes[2]];
+  p.bytes ??= [asciiHtml(p.firstLinked), ...p.segments.slice(1).map(asciiHtml)];
+  const values = slotValues(returnPath, target);
+  const filled: Partial<Record<Slot, Uint8Array>> = {};
+  const chunks: Uint8Array[] = [p.bytes[0]];
+  for (let i = 0; i < p.slots.length; i++) {
+    const slot = p.slots[i];
+    chunks.push((filled[slot] ??= asciiHtml(values[slot])), p.bytes[i + 1]);
+  }
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
   for (const c of chunks) {

@@ -17,7 +17,7 @@ import { INERT_CSP, REPORTING_ENDPOINTS, buildCsp, cspHeaderName } from "../csp"
 import { hostAllowList } from "../csp/allow";
 import type { CompiledPolicy, CspMode, Lang, MarkupMode } from "../policy/types";
 import { errorPage } from "../proxy/pages";
-import { bannerBytes, renderBanner } from "./banner";
+import { type BannerTarget, asciiHtml, bannerBytes, newFormId, renderBanner } from "./banner";
 import { type CodingPlan, codingPlan, decodedLazily, rewriterInput, rewriterLabel } from "./decode-body";
 import { type CharsetPlan, charsetPlan, classifyContentType, type DocumentType } from "./document";
 import { addFullCoverage } from "./full";
@@ -101,7 +101,8 @@ export async function rewriteHtml(res: Response, opts: RewriteOptions): Promise<
   if (type.kind !== "html" || charset?.kind === "replacement") return inert(res, headers, type.kind === "html" ? { kind: "sniff" } : type);
 
   const coding = codingPlan(res.headers.get("content-encoding"));
-  const banner = () => (opts.banner ? bannerBytes(opts.policy, opts.lang, opts.returnPath) : undefined);
+  const target = opts.banner ? bannerTarget(pageUrl) : undefined;
+  const banner = () => (opts.banner ? bannerBytes(opts.policy, opts.lang, opts.returnPath, target) : undefined);
   // Declared markup, enforced CSP: the browser does the blocking, nothing is parsed (./unparsed.ts).
   if (!denial.empty && passesUnparsed(opts.markupMode ?? opts.policy.markup, cspModeOf(opts)) && fitsUnparsed({ charset: charset!, coding }, opts.banner)) {
     addCsp(headers, opts);
@@ -133,7 +134,8 @@ export async function rewriteHtml(res: Response, opts: RewriteOptions): Promise<
     else addHintsAndRefresh(rewriter, ctx);
     addScripts(rewriter, ctx);
   }
-  if (opts.banner) addBanner(rewriter, renderBanner(opts.policy, opts.lang, opts.returnPath), flushAtEnd);
+  const bannerHtml = opts.banner ? renderBanner(opts.policy, opts.lang, opts.returnPath, target) : undefined;
+  const placed = bannerHtml !== undefined ? addBanner(rewriter, bannerHtml, flushAtEnd) : undefined;
   if (flushAtEnd.length) {
     rewriter.onDocument({
       end(end) {
@@ -147,7 +149,9 @@ export async function rewriteHtml(res: Response, opts: RewriteOptions): Promise<
   // Of unknown length (chunked, or a coding the runtime undid), the page is counted before it is parsed.
   const input = await rewriterInput(res.body, coding, charset!, bounded && length === undefined ? PARSE_LIMIT : Infinity);
   if (input.kind === "too-long") return unparsedPage(res, headers, charset!, input.asIs && fitsUnparsed({ charset: charset!, coding }, true) ? banner() : undefined, input.stream);
-  return rewriter.transform(new Response(input.stream, { status: res.status, statusText: res.statusText, headers }));
+  const out = rewriter.transform(new Response(input.stream, { status: res.status, statusText: res.statusText, headers }));
+  if (!placed || !out.body) return out;
+  return new Response(withBannerOnFailure(out.body, placed), { status: out.status, statusText: out.statusText, headers: out.headers });
 }
 
 /**
@@ -236,7 +240,7 @@ export function injectBanner(res: Response, opts: Pick<RewriteOptions, "policy" 
   if (coding.kind === "decode") headers.delete("content-encoding");
   const rewriter = new HTMLRewriter();
   const flushAtEnd: Array<() => string> = [];
-  addBanner(rewriter, renderBanner(opts.policy, opts.lang, opts.returnPath), flushAtEnd);
+  addBanner(rewriter, renderBanner(opts.policy, opts.lang, opts.returnPath, { formId: newFormId() }), flushAtEnd);
   rewriter.onDocument({
     end(end) {
       const tail = flushAtEnd.map((f) => f()).join("");
@@ -252,24 +256,84 @@ function withCspOnly(res: Response, opts: RewriteOptions): Response {
   return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }
 
+/** Where the banner's form posts: the page's own origin, absolutely (no `<base>` can redirect it), under a fresh form id. */
+function bannerTarget(pageUrl: string): BannerTarget {
+  return { formId: newFormId(), origin: pageUrl === DEFAULT_PAGE ? undefined : new URL(pageUrl).origin };
+}
+
+/** Whether the banner has been written, and what to append should the rewriter give up on the page. */
+interface BannerPlacement {
+  written: boolean;
+  frameset: boolean;
+  html: string;
+}
+
 /**
  * The banner goes after the end of the document, not before `</body>`: an HTML parser puts
  * content after `</html>` into the body (HTML § 13.2.6.4.22–23, "after after body": the token
  * is reprocessed "in body"), so the browser shows it at the end of the body all the same,
  * and the rewriter needs no `body` handler (an element handler with an end-tag callback costs
- * the page more the longer it is). Pages without `</body>` or `</html>` end the same way. A
- * frameset document ignores content after its end: it shows no banner, as it had no body to
- * show it in. XHTML is served as HTML by the rewriter (./document.ts), so the same holds.
+ * the page more the longer it is). Pages without `</body>` or `</html>` end the same way.
+ * Whatever the page left open, the banner's markup starts with BANNER_RESET (./banner.ts),
+ * which leaves it. Two cases no markup can leave: a `<plaintext>` (everything after its start
+ * tag is text), before which the banner is written instead; and a frameset document, which
+ * ignores content after its end: it shows no banner (each of its frames is a page of its own,
+ * with its banner, and /cookies stays one link away). XHTML is served as HTML by the rewriter
+ * (./document.ts), so the same holds.
  */
-function addBanner(rewriter: HTMLRewriter, html: string, flushAtEnd: Array<() => string>): void {
+function addBanner(rewriter: HTMLRewriter, html: string, flushAtEnd: Array<() => string>): BannerPlacement {
+  const placement: BannerPlacement = { written: false, frameset: false, html };
   // Markup after a frameset document's end would also make the streaming parser stop the
   // response (a `<style>` there is ambiguous to it): such a page gets nothing. No page has more
-  // than one frameset worth matching, so this selector costs nothing per element.
-  let frameset = false;
+  // than one frameset or plaintext worth matching, so these selectors cost nothing per element.
   rewriter.on("frameset", {
     element() {
-      frameset = true;
+      placement.frameset = true;
     },
   });
-  flushAtEnd.push(() => (frameset ? "" : html));
+  rewriter.on("plaintext", {
+    element(el) {
+      if (placement.written || placement.frameset) return;
+      el.before(html, { html: true });
+      placement.written = true;
+    },
+  });
+  flushAtEnd.push(() => {
+    if (placement.written || placement.frameset) return "";
+    placement.written = true;
+    return html;
+  });
+  return placement;
+}
+
+/**
+ * The rewriter's output, and the banner after it should the rewriter give up on the page: lol-html
+ * stops with an error on markup whose text type it cannot tell without building the tree (a
+ * `<style>` inside a `<select>`: "Parser error: … ambiguous …"). The page then ends there (what follows was not
+ * read: fail closed), cleanly, with BANNER_RESET and the banner, so that a visitor can always
+ * choose. Only pages that show the banner are read through this (one JavaScript read per chunk).
+ */
+/** lol-html's message for markup it cannot tell raw text from (measured in workerd 1.20261023). */
+const AMBIGUITY = /Parser error: .*ambiguous/;
+
+function withBannerOnFailure(body: ReadableStream<Uint8Array>, placement: BannerPlacement): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (err) {
+        // Anything else (the origin's body failed, the element budget ran out) still breaks the page.
+        if (!AMBIGUITY.test(String(err))) throw err;
+        if (!placement.written && !placement.frameset) controller.enqueue(asciiHtml(placement.html));
+        placement.written = true;
+        controller.close();
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
 }

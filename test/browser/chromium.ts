@@ -7,7 +7,11 @@ import { startStack, type Stack, type StackOptions } from "../e2e/stack";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-export async function launchChromium(): Promise<Browser> {
+/**
+ * `resolverRules`: more `--host-resolver-rules` entries, e.g. `MAP *.google-analytics.com 127.0.0.1`
+ * to send a tracker host to a loopback server that counts its connections (tracker-server.ts).
+ */
+export async function launchChromium(resolverRules: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -20,7 +24,7 @@ export async function launchChromium(): Promise<Browser> {
       "--disable-component-update",
       "--disable-sync",
       // Every *.opendatasoft.com name goes to loopback; the port comes from the URL.
-      "--host-resolver-rules=MAP *.opendatasoft.com 127.0.0.1, MAP opendatasoft.com 127.0.0.1",
+      `--host-resolver-rules=${["MAP *.opendatasoft.com 127.0.0.1", "MAP opendatasoft.com 127.0.0.1", ...resolverRules].join(", ")}`,
     ],
   });
 }
@@ -40,11 +44,11 @@ export interface ChromiumStack {
  * the demo origin and `wrangler dev`) and Chromium, started together in a beforeAll and closed in
  * an afterAll (the browser first). If one of the two fails to start, the other is closed as well.
  */
-export function useChromiumStack(options: StackOptions): ChromiumStack {
+export function useChromiumStack(options: StackOptions, browserOptions: { resolverRules?: readonly string[] } = {}): ChromiumStack {
   let stack: Stack | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
-    const [s, b] = await Promise.allSettled([startStack(options), launchChromium()]);
+    const [s, b] = await Promise.allSettled([startStack(options), launchChromium(browserOptions.resolverRules)]);
     if (s.status === "fulfilled") stack = s.value;
     if (b.status === "fulfilled") browser = b.value;
     if (s.status === "rejected") throw s.reason;

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { POLICIES } from "../../src/policy";
 import { bannerBytes } from "../../src/rewrite/banner";
+import { bannerShapeOf } from "../banner-shape";
 import { PARSE_LIMIT } from "../../src/rewrite/unparsed";
 import { MAIA, respondPath } from "../helpers";
 
@@ -51,9 +52,8 @@ describe("the parse limit through the worker (scan mode, enforced CSP)", () => {
       const body = new Uint8Array(await res.arrayBuffer());
       const page = expected(PARSE_LIMIT + 1);
       const banner = bannerBytes(maia, "en", path);
-      expect(body.length).toBe(page.length + banner.length);
       expect(body.subarray(0, page.length)).toEqual(page);
-      expect(body.subarray(page.length)).toEqual(banner);
+      expect(bannerShapeOf(body.subarray(page.length))).toBe(bannerShapeOf(banner));
     });
   }
 

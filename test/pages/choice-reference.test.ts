@@ -36,9 +36,9 @@ describe("where a choice is made", () => {
     const page = renderPolicyPage(buildPolicyView(POLICY, NECESSARY_ONLY, "fr"), { nonce: "n", returnTo: "/" });
     expect(page).toContain('<input type="hidden" name="from" value="page"/>');
     expect(page).toContain('<input type="hidden" name="lang" value="fr"/>');
-    const banner = renderBanner(POLICY, "en", "/");
-    expect(banner).toContain('<input type="hidden" name="from" value="banner" />');
-    expect(banner).toContain('<input type="hidden" name="lang" value="en" />');
+    const banner = renderBanner(POLICY, "en", "/", { formId: "ce-f" });
+    expect(banner).toContain('<input type="hidden" form="ce-f" name="from" value="banner" />');
+    expect(banner).toContain('<input type="hidden" form="ce-f" name="lang" value="en" />');
     const form = (q: string) => parsePreferenceForm(new URLSearchParams(q), POLICY);
     expect(form("action=accept&from=banner&lang=fr")).toMatchObject({ ok: true, place: "banner", lang: "fr" });
     expect(form("action=accept&from=<script>&lang=xx")).toMatchObject({ ok: true, place: "other", lang: undefined });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BANNER_ID, renderBanner, rewriteHtml } from "../../src/rewrite";
+import { BANNER_RESET } from "../../src/rewrite/banner";
 import { BUILTIN_UI } from "../../src/i18n/strings";
 import { ALL_KEYS, consentOf, htmlResponse, options, POLICY, rewrite } from "./fixtures";
 
@@ -7,13 +8,19 @@ const PAGE = `<!doctype html><html><head></head><body><main>x</main></body></htm
 
 describe("banner", () => {
   it("is added after the end of the document when asked (the browser puts it at the end of the body), with both choices and the policy link", async () => {
-    const out = await rewrite(PAGE, { banner: true, returnPath: "/explore/" });
-    expect(out.startsWith(`${PAGE}<div id="${BANNER_ID}" role="region" aria-label="Cookie consent" lang="en" dir="ltr">`)).toBe(true);
+    const out = await rewrite(PAGE, { banner: true, returnPath: "/explore/", pageUrl: "https://maia.opendatasoft.com/explore/" });
+    expect(out.startsWith(`${PAGE}${BANNER_RESET}<div id="${BANNER_ID}" role="region" aria-label="Cookie consent" lang="en" dir="ltr" style="display:block!important;`)).toBe(true);
     expect(out.endsWith(`</div>`)).toBe(true);
-    expect(out).toContain(`<form method="post" action="/cookies"><input type="hidden" name="return" value="/explore/" />`);
-    expect(out).toContain(`<button type="submit" name="action" value="accept">Accept all</button>`);
-    expect(out).toContain(`<button type="submit" name="action" value="refuse">Refuse all</button>`);
-    expect(out).toContain(`<a href="/cookies?return=%2Fexplore%2F">`);
+    // One unpredictable form id, named by every control; every button posts to /cookies on the page's origin.
+    const id = /<form id="(ce-[0-9a-f]{24})" method="post" action="https:\/\/maia\.opendatasoft\.com\/cookies">/.exec(out)?.[1];
+    expect(id).toBeDefined();
+    expect(out).toContain(`<input type="hidden" form="${id}" name="return" value="/explore/" />`);
+    const button = (v: string, label: string) =>
+      `<button type="submit" form="${id}" formaction="https://maia.opendatasoft.com/cookies" formmethod="post" formenctype="application/x-www-form-urlencoded" formtarget="_self" formnovalidate name="action" value="${v}" style="visibility:visible!important;opacity:1!important;pointer-events:auto!important">${label}</button>`;
+    expect(out).toContain(button("accept", "Accept all"));
+    expect(out).toContain(button("refuse", "Refuse all"));
+    expect(out).toContain(`<a href="https://maia.opendatasoft.com/cookies?return=%2Fexplore%2F">`);
+    expect(out.split(`form="${id}"`).length - 1).toBe(5);
     expect(out).not.toMatch(/<script|\son[a-z]+=/i);
   });
 
@@ -62,14 +69,14 @@ describe("banner", () => {
 
   it("closes a page without </body>, and appears once with two <body> tags", async () => {
     const noEnd = await rewrite(`<p>short page`, { banner: true });
-    expect(noEnd.startsWith(`<p>short page<div id="${BANNER_ID}"`)).toBe(true);
+    expect(noEnd.startsWith(`<p>short page${BANNER_RESET}<div id="${BANNER_ID}"`)).toBe(true);
     const twice = await rewrite(`<body>a</body><body>b</body>`, { banner: true });
     expect(twice.split(`id="${BANNER_ID}"`).length).toBe(2);
   });
 
-  it("comes after an unclosed inline tracker is flushed, not inside it", async () => {
+  it("comes after an unclosed inline tracker is flushed, the script closed first (BANNER_RESET)", async () => {
     const out = await rewrite(`<body><script>gtag('x')`, { banner: true });
-    expect(out.startsWith(`<body><script type="text/plain" data-consent-blocked="ga">gtag('x')<div id="${BANNER_ID}"`)).toBe(true);
+    expect(out.startsWith(`<body><script type="text/plain" data-consent-blocked="ga">gtag('x')${BANNER_RESET}<div id="${BANNER_ID}"`)).toBe(true);
   });
 });
 
@@ -82,9 +89,10 @@ describe("banner rendering, kept per policy and language", () => {
     expect(b).toContain(`name="return" value="/b/" />`);
     expect(b).toContain(`href="/cookies?return=%2Fb%2F"`);
     expect(b).not.toContain("/a?");
-    expect(a.replace(/value="[^"]*" \/><input type="hidden" name="from"/, "").replace(/return=[^"]*"/, "")).toBe(
-      b.replace(/value="[^"]*" \/><input type="hidden" name="from"/, "").replace(/return=[^"]*"/, ""),
-    );
+    // Each render has its own form id; otherwise only the return path differs.
+    const same = (html: string) => html.replace(/ce-[0-9a-f]{24}/g, "ce-ID").replace(/name="return" value="[^"]*"/, "").replace(/return=[^"]*"/, "");
+    expect(same(a)).toBe(same(b));
+    expect(a.match(/ce-[0-9a-f]{24}/)![0]).not.toBe(b.match(/ce-[0-9a-f]{24}/)![0]);
   });
 
   it("another policy, or another language, renders its own text", () => {

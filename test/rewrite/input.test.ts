@@ -3,6 +3,7 @@
 // a byte order mark or a gzip header split over tiny chunks, a `<meta>` charset after the first
 // chunk, empty bodies, origins that fail, visitors who leave, bodies the runtime cannot pipe.
 import { describe, expect, it } from "vitest";
+import { RESET_RE } from "../banner-shape";
 import { injectBanner, rewriteHtml } from "../../src/rewrite";
 import { POLICY, htmlResponse, options } from "./fixtures";
 
@@ -110,7 +111,7 @@ describe("bodies that end early or fail", () => {
   it("an empty body: an empty page, or only the banner when it is due", async () => {
     const empty = () => new ReadableStream<Uint8Array>({ start: (c) => c.close() });
     expect(await (await rewriteHtml(htmlResponse(empty()), options())).text()).toBe("");
-    expect(await (await rewriteHtml(htmlResponse(empty()), options({ banner: true }))).text()).toMatch(/^<div id="consent-edge-banner"/);
+    expect(await (await rewriteHtml(htmlResponse(empty()), options({ banner: true }))).text()).toMatch(new RegExp(`^${RESET_RE}<div id="consent-edge-banner"`));
     // Empty chunks first, then nothing.
     const blanks = new ReadableStream<Uint8Array>({
       start(c) {
@@ -181,7 +182,7 @@ describe("bodies the runtime cannot pipe", () => {
     const writer = writable.getWriter();
     void writer.write(utf8("<!doctype html><html><body><p>x</p></body></html>")).then(() => writer.close());
     const out = injectBanner(htmlResponse(readable), { policy: POLICY, lang: "en", returnPath: "/" });
-    expect(await out.text()).toMatch(/<p>x<\/p><\/body><\/html><div id="consent-edge-banner"/);
+    expect(await out.text()).toMatch(new RegExp(`<p>x</p></body></html>${RESET_RE}<div id="consent-edge-banner"`));
   });
 
   // rewriteHtml reads the body through a tee(), not a pipe: the bodies workerd could not pipe

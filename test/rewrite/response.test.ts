@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { leavesAlone, rewriteHtml } from "../../src/rewrite";
+import { bannerShape } from "../banner-shape";
 import { ALL_KEYS, chunked, consentOf, htmlResponse, options, POLICY } from "./fixtures";
 
 const PAGE = `<!doctype html><html><head><script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script></head><body><p>x</p></body></html>`;
