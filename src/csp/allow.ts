@@ -6,7 +6,7 @@
  */
 import type { Consent } from "../consent/types";
 import { isServiceAllowed } from "../cookies/decide";
-import type { CompiledPolicy } from "../policy/types";
+import { sourceOf, type CompiledPolicy } from "../policy/types";
 
 export interface HostAllowList {
   /** `host` is lower-case, without port or trailing dot. */
@@ -24,8 +24,9 @@ const cache = new WeakMap<CompiledPolicy, Map<string, Compiled>>();
 function compile(policy: CompiledPolicy, consent: Consent): Compiled {
   const exact = new Set<string>();
   const suffixes: string[] = [];
-  for (const source of policy.necessarySources ?? []) {
-    const host = source.replace(/^[a-z]+:\/\//, "").replace(/:(?:\d+|\*)$/, "");
+  // Every entry, whatever directives it is limited to: this list answers "may the browser talk to it".
+  for (const entry of policy.necessarySources ?? []) {
+    const host = sourceOf(entry).replace(/^[a-z]+:\/\//, "").replace(/:(?:\d+|\*)$/, "");
     if (host.startsWith("*.")) suffixes.push(host.slice(1));
     else exact.add(host);
   }

@@ -16,7 +16,7 @@
  */
 import type { Consent } from "../consent/types";
 import { isServiceAllowed } from "../cookies/decide";
-import type { CompiledPolicy, CspMode } from "../policy/types";
+import type { CompiledPolicy, CspMode, SourceDirective } from "../policy/types";
 
 /** Where the worker takes violation reports; served by the worker, never proxied. */
 export const CSP_REPORT_PATH = "/.consent-edge/csp-report";
@@ -84,15 +84,19 @@ export function buildCsp(policy: CompiledPolicy, consent: Consent, options: CspO
   const key = (stateOf(p, consent) << 2) | (options.report ? 1 : 0) | (options.secure ? 2 : 0);
   let value = p.values.get(key);
   if (value === undefined || p.keys.length > 28) {
-    value = render(allowedSources(policy, consent), options);
+    value = render(allowedSources(policy, consent), scopedSources(policy), options);
     p.values.set(key, value);
   }
   return value;
 }
 
-/** Host-sources of everything the visitor may load from: the necessary sources, then each allowed service's hosts and their subdomains. */
+/**
+ * Host-sources of everything the visitor may load from, in every directive: the necessary sources
+ * not limited to some directives, then each allowed service's hosts and their subdomains.
+ */
 export function allowedSources(policy: CompiledPolicy, consent: Consent): string[] {
-  const sources = new Set<string>(policy.necessarySources ?? []);
+  const sources = new Set<string>();
+  for (const entry of policy.necessarySources ?? []) if (typeof entry === "string") sources.add(entry);
   for (const s of policy.services) {
     if (!isServiceAllowed(s, consent)) continue;
     for (const raw of s.block?.hosts ?? []) {
@@ -107,22 +111,35 @@ export function allowedSources(policy: CompiledPolicy, consent: Consent): string
   return [...sources];
 }
 
-function render(sources: readonly string[], options: CspOptions): string {
+/** The necessary sources limited to some directives, by directive. */
+function scopedSources(policy: CompiledPolicy): Map<SourceDirective, string[]> {
+  const out = new Map<SourceDirective, string[]>();
+  for (const entry of policy.necessarySources ?? []) {
+    if (typeof entry === "string") continue;
+    for (const d of entry.directives) out.set(d, [...(out.get(d) ?? []), entry.source]);
+  }
+  return out;
+}
+
+function render(sources: readonly string[], scoped: Map<SourceDirective, string[]>, options: CspOptions): string {
   const allowed = sources.length ? " " + sources.join(" ") : "";
-  const list = (...extra: string[]) => `'self'${extra.length ? " " + extra.join(" ") : ""}${allowed}`;
+  const list = (directive: SourceDirective | "default-src", ...extra: string[]) => {
+    const own = directive === "default-src" ? undefined : scoped.get(directive);
+    return `'self'${extra.length ? " " + extra.join(" ") : ""}${allowed}${own ? " " + own.join(" ") : ""}`;
+  };
   const directives = [
-    `default-src ${list()}`,
-    `script-src ${list("'unsafe-inline'", "'unsafe-eval'")}`,
-    `style-src ${list("'unsafe-inline'")}`,
-    `img-src ${list("data:", "blob:")}`,
-    `font-src ${list("data:")}`,
-    `connect-src ${list()}`,
-    `media-src ${list("data:", "blob:")}`,
-    `frame-src ${list()}`,
-    `worker-src ${list("blob:")}`,
-    `manifest-src ${list()}`,
+    `default-src ${list("default-src")}`,
+    `script-src ${list("script-src", "'unsafe-inline'", "'unsafe-eval'")}`,
+    `style-src ${list("style-src", "'unsafe-inline'")}`,
+    `img-src ${list("img-src", "data:", "blob:")}`,
+    `font-src ${list("font-src", "data:")}`,
+    `connect-src ${list("connect-src")}`,
+    `media-src ${list("media-src", "data:", "blob:")}`,
+    `frame-src ${list("frame-src")}`,
+    `worker-src ${list("worker-src", "blob:")}`,
+    `manifest-src ${list("manifest-src")}`,
     // Not a fetch directive: default-src does not cover it. A form may post only where a fetch may go.
-    `form-action ${list()}`,
+    `form-action ${list("form-action")}`,
     "object-src 'none'",
     "base-uri 'self'",
   ];

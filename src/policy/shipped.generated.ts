@@ -611,6 +611,8 @@ const shared17 = [
         "GoogleAnalyticsObject",
         "/gtag/js",
         "gtm.js",
+        "/g/collect?",
+        "/j/collect?",
       ],
     },
   },
@@ -671,10 +673,16 @@ const shared17 = [
       },
     ],
     block: {
+      hosts: [
+        "matomo.cloud",
+      ],
       markers: [
         "_paq.push",
         "matomo.js",
         "piwik.js",
+        "matomo.php",
+        "piwik.php",
+        "_mtm.push",
       ],
     },
   },
@@ -1156,12 +1164,39 @@ const shared18 = {
   enabled: true,
 };
 const shared19 = [
-  "*.opendatasoft.com",
-  "fonts.googleapis.com",
-  "fonts.gstatic.com",
-  "*.tile.openstreetmap.org",
-  "api.mapbox.com",
-  "*.tiles.mapbox.com",
+  "img-src",
+  "connect-src",
+];
+const shared20 = [
+  "static.opendatasoft.com",
+  {
+    source: "fonts.googleapis.com",
+    directives: [
+      "style-src",
+    ],
+  },
+  {
+    source: "fonts.gstatic.com",
+    directives: [
+      "font-src",
+    ],
+  },
+  {
+    source: "*.tile.openstreetmap.org",
+    directives: shared19,
+  },
+  {
+    source: "api.mapbox.com",
+    directives: [
+      "style-src",
+      "img-src",
+      "connect-src",
+    ],
+  },
+  {
+    source: "*.tiles.mapbox.com",
+    directives: shared19,
+  },
 ];
 
 // Checked against its shape by validatePolicy when written; POLICY_CHECKSUM proves it unchanged.
@@ -1176,7 +1211,7 @@ export const POLICY_DATA = [
     expireUnknown: true,
     banner: shared18,
     csp: "enforce",
-    necessarySources: shared19,
+    necessarySources: shared20,
     id: "header-with-theme-discovery",
     hosts: [
       "header-with-theme-discovery.opendatasoft.com",
@@ -1193,7 +1228,7 @@ export const POLICY_DATA = [
     expireUnknown: true,
     banner: shared18,
     csp: "enforce",
-    necessarySources: shared19,
+    necessarySources: shared20,
     id: "inai",
     hosts: [
       "inai.opendatasoft.com",
@@ -1210,7 +1245,7 @@ export const POLICY_DATA = [
     expireUnknown: true,
     banner: shared18,
     csp: "enforce",
-    necessarySources: shared19,
+    necessarySources: shared20,
     id: "interpolilli",
     hosts: [
       "interpolilli.opendatasoft.com",
@@ -1227,7 +1262,7 @@ export const POLICY_DATA = [
     expireUnknown: true,
     banner: shared18,
     csp: "enforce",
-    necessarySources: shared19,
+    necessarySources: shared20,
     id: "maia",
     hosts: [
       "maia.opendatasoft.com",
@@ -1244,7 +1279,7 @@ export const POLICY_DATA = [
     expireUnknown: true,
     banner: shared18,
     csp: "enforce",
-    necessarySources: shared19,
+    necessarySources: shared20,
     id: "zapier-odsapps",
     hosts: [
       "zapier-odsapps.opendatasoft.com",
@@ -1253,4 +1288,4 @@ export const POLICY_DATA = [
   },
 ] as unknown as readonly TenantPolicy[];
 
-export const POLICY_CHECKSUM = "3cba7272";
+export const POLICY_CHECKSUM = "b719e326";

@@ -145,10 +145,12 @@ export interface TenantPolicy {
   csp?: CspMode;
   /**
    * CSP host-sources the portal needs whatever the visitor chose (its static assets, map tiles,
-   * fonts, APIs): `static.example.org`, `*.tiles.example.org`, `https://cdn.example.org:8443`.
-   * A tenant's list is added to its base's.
+   * fonts, APIs): `static.example.org`, `*.tiles.example.org`, `https://cdn.example.org:8443`
+   * for every directive, or `{ "source": "fonts.gstatic.com", "directives": ["font-src"] }` for
+   * the named ones only. Each is trusted as much as the portal itself (SECURITY.md); a wildcard
+   * over the tenants' own parent domain is refused. A tenant's list is added to its base's.
    */
-  necessarySources?: string[];
+  necessarySources?: NecessarySource[];
   /** Fraction (0–1) of document responses that ask the browser for CSP violation reports. Default 0.02. */
   cspReportSample?: number;
   /**
@@ -176,6 +178,20 @@ export interface TenantPolicy {
 
 export type MarkupMode = "scan" | "csp-only";
 export const MARKUP_MODES: readonly MarkupMode[] = ["scan", "csp-only"];
+
+/** The CSP directives a `necessarySources` entry may be limited to. */
+export const SOURCE_DIRECTIVES = [
+  "script-src", "style-src", "img-src", "font-src", "connect-src", "media-src", "frame-src", "worker-src", "manifest-src", "form-action",
+] as const;
+export type SourceDirective = (typeof SOURCE_DIRECTIVES)[number];
+
+/** A `necessarySources` entry: a host-source for every directive, or for the named ones. */
+export type NecessarySource = string | { source: string; directives: SourceDirective[] };
+
+/** The host-source of an entry, whatever its form. */
+export function sourceOf(entry: NecessarySource): string {
+  return typeof entry === "string" ? entry : entry.source;
+}
 
 export type PolicyMode = "enforce" | "report-only";
 export const POLICY_MODES: readonly PolicyMode[] = ["enforce", "report-only"];

@@ -5,7 +5,7 @@
  */
 import { BASE_LANG, BUILTIN_UI, LANG_TAG_PATTERN, PLACEHOLDERS, placeholdersOf, UI_KEYS, UNIT_KEY_LIST, type UiKey, type UnitKey } from "../i18n/strings";
 import { isUnderDomain, normalizeHost, resolveParentDomain } from "./host";
-import { CATEGORIES, CSP_MODES, DURATION_UNITS, MARKUP_MODES, POLICY_MODES, type Category, type TenantPolicy } from "./types";
+import { CATEGORIES, CSP_MODES, DURATION_UNITS, MARKUP_MODES, POLICY_MODES, SOURCE_DIRECTIVES, type Category, type TenantPolicy } from "./types";
 
 export class PolicyError extends Error {
   /** The policy file, relative to policies/ ("maia.json", "base/opendatasoft.json"). */
@@ -87,6 +87,8 @@ const KEY_RE = /* @__PURE__ */ new RegExp(KEY_PATTERN);
 const REVISION_RE = /* @__PURE__ */ new RegExp(REVISION_PATTERN);
 const PATH_RE = /* @__PURE__ */ new RegExp(PATH_PATTERN);
 const SOURCE_RE = /* @__PURE__ */ new RegExp(SOURCE_PATTERN);
+const SOURCE_HINT = "is not a CSP host-source like static.example.org, *.example.org or https://cdn.example.org:8443";
+export const SCOPED_SOURCE_FIELDS = ["source", "directives"] as const;
 const LANG_RE = /* @__PURE__ */ new RegExp(LANG_TAG_PATTERN);
 const SELECTOR_RE = /* @__PURE__ */ new RegExp(SELECTOR_PATTERN);
 
@@ -289,9 +291,28 @@ export function validatePolicy(data: unknown, file: string): TenantPolicy {
     fail("markup", `must be one of ${MARKUP_MODES.map((m) => JSON.stringify(m)).join(", ")}, got ${describe(p.markup)}`);
   }
   if (p.necessarySources !== undefined) {
-    array(p.necessarySources, "necessarySources", false).forEach((v, i) =>
-      string(v, `necessarySources[${i}]`, SOURCE_RE, "is not a CSP host-source like static.example.org, *.example.org or https://cdn.example.org:8443"),
-    );
+    const parents = (Array.isArray(p.hosts) ? p.hosts : [])
+      .map((h) => (typeof h === "string" ? resolveParentDomain(h, p as { parentDomain?: string; parentDomains?: Record<string, string> }) : undefined))
+      .filter((d): d is string => d !== undefined);
+    array(p.necessarySources, "necessarySources", false).forEach((v, i) => {
+      let field = `necessarySources[${i}]`;
+      let source: string;
+      if (isObject(v)) {
+        const o = object(v, field, SCOPED_SOURCE_FIELDS, SCOPED_SOURCE_FIELDS);
+        array(o.directives, join(field, "directives"), true).forEach((d, j) => {
+          if (!SOURCE_DIRECTIVES.includes(d as "img-src")) fail(`${field}.directives[${j}]`, `must be one of ${SOURCE_DIRECTIVES.join(", ")}, got ${describe(d)}`);
+        });
+        field = join(field, "source");
+        source = string(o.source, field, SOURCE_RE, SOURCE_HINT);
+      } else source = string(v, field, SOURCE_RE, SOURCE_HINT);
+      // A wildcard over the tenants' own parent domain trusts every sibling portal, widget host and
+      // page under it as much as this portal: its scripts, frames, workers and beacons (SECURITY.md).
+      const wildcard = /^(?:[a-z]+:\/\/)?\*\.([^:]+)/.exec(source)?.[1];
+      const covered = wildcard === undefined ? undefined : parents.find((parent) => isUnderDomain(parent, wildcard));
+      if (covered !== undefined) {
+        fail(field, `${JSON.stringify(source)} covers the tenants' parent domain ${covered}: every host under it would be trusted as much as the portal; name the hosts the portal needs`);
+      }
+    });
   }
   if (p.cspReportSample !== undefined && (typeof p.cspReportSample !== "number" || !(p.cspReportSample >= 0 && p.cspReportSample <= 1))) {
     fail("cspReportSample", `must be a number from 0 to 1, got ${describe(p.cspReportSample)}`);

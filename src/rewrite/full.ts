@@ -96,10 +96,13 @@ export function addFullCoverage(rewriter: HTMLRewriter, ctx: BlockingContext, de
           case "codebase":
           case "action":
           case "formaction": {
-            // Script URLs are the script handler's; plain links and forms only navigate, unless to javascript:.
+            // Script URLs are the script handler's; plain links only navigate, unless to javascript:.
+            // A form's action is not a plain navigation: it carries the form's fields (into a hidden
+            // frame, it is a beacon), so one to a denied service is blocked like a fetch; the form
+            // then posts to the page itself.
             if (tag === "script" && name !== "data") break;
             if (name === "data" && tag !== "object") break;
-            const navigation = NAVIGATION_ONLY.has(tag) || name === "action" || name === "formaction";
+            const navigation = NAVIGATION_ONLY.has(tag) && name !== "action" && name !== "formaction";
             if (navigation && !/^\s*javascript:/i.test(decodeAttribute(raw).replace(/[\t\n\r]/g, ""))) break;
             if (tag === "link" && name === "href") {
               const id = linkHintBlocked(e, ctx) ?? urlBlocked(raw, ctx);

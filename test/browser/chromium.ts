@@ -1,8 +1,8 @@
 // Real headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core. Tenant
 // hostnames resolve to the local worker, so the browser sends the tenant's Host and keeps
 // cookies per tenant domain as it would in production.
-import { chromium, type Browser } from "playwright-core";
-import { afterAll, beforeAll } from "vitest";
+import { chromium, type Browser, type BrowserContext } from "playwright-core";
+import { afterAll, beforeAll, expect } from "vitest";
 import { startStack, type Stack, type StackOptions } from "../e2e/stack";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -76,4 +76,30 @@ export function useChromiumStack(options: StackOptions, browserOptions: { resolv
       return `${options.protocol}://${host}:${started(stack, "stack").port}`;
     },
   };
+}
+
+/** A visitor's consent state, as the browser suites name them ("no choice" and "undecided" are the same). */
+export type VisitorState = "no choice" | "undecided" | "refused" | "Sec-GPC" | "consent";
+
+/**
+ * A fresh context for a visitor in `state`: Sec-GPC sent on every request, or the choice made on
+ * the portal's /cookies page as a visitor makes it ("Accept all" for consent, "Refuse all"), the
+ * 303 and the stored choice checked.
+ */
+export async function visitorContext(browser: Browser, base: string, state: VisitorState): Promise<BrowserContext> {
+  const context = await browser.newContext(state === "Sec-GPC" ? { extraHTTPHeaders: { "Sec-GPC": "1" } } : {});
+  if (state === "refused" || state === "consent") {
+    const p = await context.newPage();
+    await p.goto(`${base}/cookies?lang=en`);
+    const [post] = await Promise.all([
+      p.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/cookies"),
+      p.getByRole("button", { name: state === "consent" ? "Accept all" : "Refuse all", exact: true }).click(),
+    ]);
+    expect(post.status()).toBe(303);
+    await p.waitForLoadState("load");
+    const pref = (await context.cookies()).map((c) => c.name);
+    expect(pref.some((n) => /cookies_preferences|consent/.test(n)), pref.join()).toBe(true);
+    await p.close();
+  }
+  return context;
 }

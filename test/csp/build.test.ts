@@ -7,6 +7,17 @@ import { BASE, POLICY, consentOf } from "../rewrite/fixtures";
 const directives = (csp: string) => new Map(csp.split("; ").map((d) => [d.split(" ", 1)[0], d.split(" ").slice(1)]));
 
 describe("buildCsp", () => {
+  it("puts a source limited to some directives in those only (not default-src), and includes form-action", () => {
+    const policy = compilePolicy({ ...BASE, necessarySources: ["static.example.org", { source: "fonts.example.net", directives: ["font-src", "style-src"] }] });
+    const d = directives(buildCsp(policy, consentOf()));
+    for (const name of ["font-src", "style-src"]) expect(d.get(name), name).toContain("fonts.example.net");
+    for (const name of ["default-src", "script-src", "img-src", "connect-src", "frame-src", "worker-src", "form-action"]) {
+      expect(d.get(name), name).not.toContain("fonts.example.net");
+      expect(d.get(name), name).toContain("static.example.org");
+    }
+    expect(d.get("form-action")?.[0]).toBe("'self'");
+  });
+
   it("limits every fetch directive to self, the necessary sources and the consented hosts", () => {
     const policy = compilePolicy({ ...BASE, necessarySources: ["static.example.org", "*.tiles.example.org"] });
     const d = directives(buildCsp(policy, consentOf("matomo")));
@@ -55,7 +66,8 @@ describe("buildCsp", () => {
   it("for the seed tenants, allows the Opendatasoft platform hosts but not the trackers of the base policy", () => {
     for (const policy of POLICIES.all) {
       const csp = buildCsp(policy, consentOf());
-      expect(csp).toContain("*.opendatasoft.com");
+      expect(csp).toContain("static.opendatasoft.com");
+      expect(csp).not.toContain("*.opendatasoft.com");
       for (const tracker of ["googletagmanager.com", "google-analytics.com", "xiti.com", "aticdn.net"]) expect(csp).not.toContain(tracker);
       expect(buildCsp(policy, consentOf("ga"))).toContain("google-analytics.com *.google-analytics.com");
     }

@@ -22,7 +22,11 @@ describe("the CSP on proxied pages", () => {
   it("is enforced on the demo home page without consent, with report directives when sampled (CSP_REPORT_SAMPLE=1 here)", async () => {
     const res = await call("/");
     const csp = res.headers.get("content-security-policy")!;
-    expect(csp).toMatch(/^default-src 'self' \*\.opendatasoft\.com /);
+    expect(csp).toMatch(/^default-src 'self' static\.opendatasoft\.com;/);
+    // Named hosts only, each where the portal needs it: no wildcard over the tenants' parent domain.
+    expect(csp).not.toContain("*.opendatasoft.com");
+    expect(csp).toMatch(/; font-src 'self' data: static\.opendatasoft\.com fonts\.gstatic\.com;/);
+    expect(csp).toMatch(/; script-src 'self' 'unsafe-inline' 'unsafe-eval' static\.opendatasoft\.com;/);
     expect(csp).toContain("report-uri /.consent-edge/csp-report");
     expect(csp).not.toContain("google-analytics.com");
     expect(res.headers.get("content-security-policy-report-only")).toBeNull();

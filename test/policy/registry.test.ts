@@ -125,7 +125,7 @@ describe("bundled policies", () => {
   it("gives every statistics service blocking hosts or markers", () => {
     const maia = POLICIES.byId("maia")!;
     const ga = maia.services.find((s) => s.id === "google-analytics")!;
-    expect(ga.block).toEqual({ hosts: ["googletagmanager.com", "google-analytics.com"], markers: ["gtag(", "GoogleAnalyticsObject", "/gtag/js", "gtm.js"] });
+    expect(ga.block).toEqual({ hosts: ["googletagmanager.com", "google-analytics.com"], markers: ["gtag(", "GoogleAnalyticsObject", "/gtag/js", "gtm.js", "/g/collect?", "/j/collect?"] });
     for (const s of maia.services.filter((s) => s.category === "statistics")) {
       expect(s.block?.markers?.length, s.id).toBeGreaterThan(0);
     }
@@ -174,11 +174,11 @@ describe("createRegistry merge rule", () => {
     const p = createRegistry({ "opendatasoft.json": base() }, { "sixth.json": tenant({ services }) }).byId("sixth")!;
     expect(p.services.map((s) => s.id)).toEqual([...(base().services as Array<{ id: string }>).map((s) => s.id), "hotjar"]);
     const matomo = p.services.find((s) => s.id === "matomo")!;
-    expect(matomo.block).toEqual({ hosts: ["stats.example.org"], markers: ["_paq.push", "matomo.js", "piwik.js"] });
+    expect(matomo.block).toEqual({ hosts: ["matomo.cloud", "stats.example.org"], markers: ["_paq.push", "matomo.js", "piwik.js", "matomo.php", "piwik.php", "_mtm.push"] });
     expect(matomo.cookies).toHaveLength(3);
     expect(p.classify("_hjSessionUser_123")?.service.id).toBe("hotjar");
     // The base itself is untouched for the other tenants.
-    expect(POLICIES.byId("maia")!.services.find((s) => s.id === "matomo")!.block?.hosts).toBeUndefined();
+    expect(POLICIES.byId("maia")!.services.find((s) => s.id === "matomo")!.block?.hosts).toEqual(["matomo.cloud"]);
   });
 
   it("adds a tenant's necessary sources to the base's", () => {

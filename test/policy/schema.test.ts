@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import schema from "../../policies/policy.schema.json";
 import { LANG_TAG_PATTERN, PLACEHOLDERS, UI_KEYS, UNIT_KEY_LIST } from "../../src/i18n/strings";
-import { CATEGORIES, CSP_MODES, DURATION_UNITS, POLICY_MODES } from "../../src/policy/types";
+import { CATEGORIES, CSP_MODES, DURATION_UNITS, POLICY_MODES, SOURCE_DIRECTIVES } from "../../src/policy/types";
 import * as v from "../../src/policy/validate";
 
 type Node = Record<string, any>;
@@ -52,7 +52,10 @@ describe("policy.schema.json", () => {
     expect(defs.service.properties.id.pattern).toBe(v.ID_PATTERN);
     expect(defs.service.properties.consentKey.pattern).toBe(v.KEY_PATTERN);
     expect(schema.properties.revision.pattern).toBe(v.REVISION_PATTERN);
-    expect(schema.properties.necessarySources.items.pattern).toBe(v.SOURCE_PATTERN);
+    expect(defs.hostSource.pattern).toBe(v.SOURCE_PATTERN);
+    const scoped = (schema.properties.necessarySources.items.oneOf as Node[])[1];
+    expect(scoped.properties.directives.items.enum).toEqual([...SOURCE_DIRECTIVES]);
+    expect(scoped.required).toEqual([...v.SCOPED_SOURCE_FIELDS]);
     expect(schema.properties.csp.enum).toEqual([...CSP_MODES]);
     expect(schema.properties.mode.enum).toEqual([...POLICY_MODES]);
     expect(defs.localizedText.oneOf[1].propertyNames).toEqual({ $ref: "#/$defs/langTag" });

@@ -80,6 +80,14 @@ describe("validatePolicy", () => {
     ["source that ends the directive", (p) => (p.necessarySources = ["cdn.example.org; script-src *"]), "necessarySources[0]", /not a CSP host-source/],
     ["bare wildcard source", (p) => (p.necessarySources = ["*"]), "necessarySources[0]", /not a CSP host-source/],
     ["source with a path", (p) => (p.necessarySources = ["cdn.example.org/x"]), "necessarySources[0]", /not a CSP host-source/],
+    // Every sibling portal, widget host and corporate page would be trusted as the portal is.
+    ["wildcard over the tenants' parent domain", (p) => (p.necessarySources = ["static.example.org", "*.opendatasoft.com"]), "necessarySources[1]", /covers the tenants' parent domain opendatasoft\.com/],
+    ["wildcard over it, with a scheme", (p) => (p.necessarySources = ["https://*.opendatasoft.com"]), "necessarySources[0]", /covers the tenants' parent domain/],
+    ["wildcard over a domain above it", (p) => (p.necessarySources = ["*.com"]), "necessarySources[0]", /covers the tenants' parent domain opendatasoft\.com/],
+    ["scoped wildcard over it", (p) => (p.necessarySources = [{ source: "*.opendatasoft.com", directives: ["img-src"] }]), "necessarySources[0].source", /covers the tenants' parent domain/],
+    ["scoped source, unknown directive", (p) => (p.necessarySources = [{ source: "tiles.example.org", directives: ["img-src", "navigate-to"] }]), "necessarySources[0].directives[1]", /must be one of script-src/],
+    ["scoped source, no directive", (p) => (p.necessarySources = [{ source: "tiles.example.org", directives: [] }]), "necessarySources[0].directives", /must not be empty/],
+    ["scoped source, stray field", (p) => (p.necessarySources = [{ source: "tiles.example.org", directives: ["img-src"], for: "x" }]), "necessarySources[0].for", /unknown field/],
     ["report sample above 1", (p) => (p.cspReportSample = 2), "cspReportSample", /from 0 to 1/],
     ["report sample as text", (p) => (p.cspReportSample = "0.5"), "cspReportSample", /from 0 to 1/],
   ])("%s", (_, edit, field, reason) => {
@@ -97,6 +105,12 @@ describe("validatePolicy", () => {
     p.csp = "report-only";
     p.cspReportSample = 0;
     expect(validatePolicy(p, "maia.json").necessarySources).toHaveLength(5);
+  });
+
+  it("accepts sources limited to directives, and a wildcard under the tenant's own host only", () => {
+    const p = full();
+    p.necessarySources = [{ source: "fonts.gstatic.com", directives: ["font-src"] }, "*.maia.opendatasoft.com", "*.tiles.example.org"];
+    expect(validatePolicy(p, "maia.json").necessarySources).toHaveLength(3);
   });
 
   it("rejects a non-object", () => {
@@ -120,6 +134,7 @@ describe("createRegistry errors name the file that holds the mistake", () => {
     ["base error beside tenant services", (b, t) => { b.services[2].cookies[0].name = "_pk id."; t.services = [{ id: "xiti", block: { hosts: ["x.example"] } }]; }, "base/opendatasoft.json", "services[2].cookies[0].name", /RFC 6265/],
     ["bad source added by a tenant", (_, t) => (t.necessarySources = ["ok.example.org", "Bad Host"]), "maia.json", "necessarySources[1]", /host-source/],
     ["bad source in the base", (b) => (b.necessarySources[2] = "x y"), "base/opendatasoft.json", "necessarySources[2]", /host-source/],
+    ["parent-domain wildcard in the base", (b) => (b.necessarySources[0] = "*.opendatasoft.com"), "base/opendatasoft.json", "necessarySources[0]", /covers the tenants' parent domain/],
     ["tenant without extends, stray field", (_, t) => { for (const k of Object.keys(t)) delete t[k]; t.length = 0; }, "maia.json", "length", /unknown field/],
   ])("%s", (_, edit, file, field, reason) => {
     const [f, fld, r] = registryError(edit);
