@@ -93,7 +93,8 @@ function fnv1a(s: string): string {
  * a raw-text or RCDATA element, a select, templates, a form, a button or link, fallback content,
  * closed details or dialogs, foreign content. Each piece ends one such state and is inert where
  * that state is not open: in a well-formed page the first piece is one comment and every end tag
- * is ignored (no matching element in scope), so nothing shows. Order matters: out of the tag,
+ * is ignored (no matching element in scope), so nothing shows (no `</p>` nor `</br>`, the two end
+ * tags that create an element where none is open; a `</div>` closes a `<p>` inside it anyway). Order matters: out of the tag,
  * then the comment and script states (`<!--…-->` leaves every script escape state for script
  * data), then the raw-text elements, then tree-level elements, innermost kinds first.
  *
@@ -105,7 +106,7 @@ export const BANNER_RESET =
   `<!--'"]]>-->` +
   `</script></script></style></textarea></title></xmp></iframe></noembed></noframes></noscript>` +
   `</select></template></template></template></template></form>` +
-  `</button></a></label></object></details></dialog></div></div></p>` +
+  `</button></a></label></object></details></dialog></div></div>` +
   `</foreignObject></svg></math>`;
 
 /** Slots of the banner markup, filled per response. */

@@ -38,13 +38,13 @@ describe("portalBanner", () => {
 
 describe("the banner's language and direction", () => {
   it("says lang and dir on its element, rtl for Arabic, and posts the language shown", () => {
-    const ar = renderBanner(POLICY, "ar", "/");
-    expect(ar).toContain(`<div id="${BANNER_ID}" role="region" aria-label="${POLICY.uiStrings("ar").bannerLabel}" lang="ar" dir="rtl">`);
-    expect(ar).toContain(`<input type="hidden" name="lang" value="ar" />`);
+    const ar = renderBanner(POLICY, "ar", "/", { formId: "ce-f" });
+    expect(ar).toContain(`<div id="${BANNER_ID}" role="region" aria-label="${POLICY.uiStrings("ar").bannerLabel}" lang="ar" dir="rtl" style="`);
+    expect(ar).toContain(`<input type="hidden" form="ce-f" name="lang" value="ar" />`);
     // A language the policy does not offer: the default language, and the form says so.
-    const xx = renderBanner(POLICY, "xx", "/");
-    expect(xx).toContain(`lang="en" dir="ltr">`);
-    expect(xx).toContain(`<input type="hidden" name="lang" value="en" />`);
+    const xx = renderBanner(POLICY, "xx", "/", { formId: "ce-f" });
+    expect(xx).toContain(`lang="en" dir="ltr" style="`);
+    expect(xx).toContain(`<input type="hidden" form="ce-f" name="lang" value="en" />`);
   });
   it("mirrors by logical properties: no physical left/right margin on its controls", () => {
     expect(BANNER_CSS).toContain("margin-inline-end");
