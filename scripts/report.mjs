@@ -87,7 +87,7 @@ async function main() {
   const platform = { policySources: sources.policySources, deadLetters: sources.deadLetters(all) };
   if (opts.html) {
     const { writeHtmlReport } = await import("./lib/report/html.mjs");
-    await writeHtmlReport(opts.html, { tenants, opts, source, now });
+    await writeHtmlReport(opts.html, { tenants, opts, source, now, platform });
     console.error(`report: wrote ${path.relative(process.cwd(), opts.html) || opts.html}`);
   } else if (opts.json) console.log(JSON.stringify({ database, days: opts.days, tenants, platform }, null, 2));
   else {

@@ -75,6 +75,8 @@ beforeAll(async () => {
   NAMES.forEach((n, i) => sql.push(`INSERT INTO cookie_inventory VALUES ('alpha', 'visitor', ${s(n)}, NULL, ${noon(5)}, ${noon(1)}, ${i + 1});`));
   sql.push(`INSERT INTO cookie_inventory VALUES ('alpha', 'origin', 'sessionid', 'opendatasoft', ${noon(5)}, ${noon(1)}, 9);`);
   sql.push(`INSERT INTO cookie_inventory VALUES ('alpha', 'csp', 'tracker.example', NULL, ${noon(4)}, ${noon(2)}, 2);`);
+  // A dead-lettered record (helper of the queue path), for the page's platform section; its error text is markup.
+  sql.push(`INSERT INTO consent_dead_letters (id, tenant, created_at, dead_at, seen, stored, body, error) VALUES ('dead0000000000000000001', 'alpha', ${noon(1)}, ${noon(1) + 5}, 2, 0, '{}', '<b>D1 down</b>');`);
   // --suggest reads the seed tenant maia (a real policy file).
   for (const n of ["_hjSessionUser_4321", "_hjSession_99", "_fbp", "_clck", "_ga", "plain_unknown", "bad(name"]) sql.push(`INSERT INTO cookie_inventory VALUES ('maia', 'visitor', ${s(n)}, NULL, ${noon(2)}, ${noon(1)}, 1);`);
   const file = path.join(dir, "fill.sql");
@@ -191,6 +193,8 @@ describe("npm run report -- --html", () => {
       expect.arrayContaining(['we,ird"name', "multi\\x0aline", "_hjSessionUser_", "_hjSessionUser_4321", "<img src=x onerror=alert(1)>"]),
     );
     expect(await page.$$("main img, main script")).toHaveLength(0);
+    // The platform section: the dead letter, its error shown as text.
+    expect(await page.$eval("#platform", (p) => p.textContent)).toMatch(/Dead-lettered consent records: 1 \(0 stored in consent_records after all, 1 kept aside with their body\)[\s\S]*dead0000000000000000001[\s\S]*<b>D1 down<\/b>/);
 
     const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
     await page.addScriptTag({ content: axeSource });

@@ -1,7 +1,7 @@
 /**
  * The report as one self-contained HTML page (--html FILE): per tenant, charts (inline SVG from
  * charts.mjs) each with a text alternative and its data table, the unknown cookies with their
- * classification, and the hosts the CSP blocked. No script, no resource from anywhere (its own
+ * classification, and the hosts the CSP blocked; then the platform (policy sources, dead letters). No script, no resource from anywhere (its own
  * CSP says so: default-src 'none'); readable printed. Pure rendering apart from the file write.
  */
 import { writeFile } from "node:fs/promises";
@@ -133,8 +133,23 @@ function blockedSection(tenant, t) {
 ${tableHtml(`Hosts blocked by the CSP, ${tenant} (from browsers' violation reports)`, ["host", "service", "first seen (UTC)", "last seen (UTC)", { v: "count", num: true }], rows)}`;
 }
 
+/** Where policies come from and the dead-lettered records (scripts/lib/report/platform.mjs), when the report read them. */
+function platformSectionHtml(p) {
+  if (!p) return "";
+  const s = p.policySources;
+  const sources = s.tenants.map((t) => [t.tenant, t.source, t.revision ?? "", t.sha256 ? `${t.sha256.slice(0, 12)}…` : "", t.pushed_at ? iso(t.pushed_at) : ""]);
+  const d = p.deadLetters;
+  const letters = d.latest.map((r) => [iso(r.dead_at), { html: `<code>${text(r.id)}</code>` }, r.tenant ?? "", r.created_at ? iso(r.created_at) : "", { v: r.seen, num: true }, r.stored ? "yes" : "no", r.error ?? ""]);
+  return `<section id="platform" aria-labelledby="h-platform">
+<h2 id="h-platform">Platform</h2>
+${tableHtml(`Policy sources${s.kvReadable ? "" : " (KV could not be read: bundle only)"}`, ["tenant", "source", "revision", "sha-256", "pushed (UTC)"], sources)}
+<p>Dead-lettered consent records: ${d.total} (${d.stored} stored in consent_records after all, ${d.kept} kept aside with their body).</p>
+${d.total > 0 ? tableHtml("Latest dead-lettered consent records", ["dead at (UTC)", "id", "tenant", "created (UTC)", { v: "seen", num: true }, "stored", "error"], letters) : ""}
+</section>`;
+}
+
 /** The whole page. */
-export function renderHtmlReport({ tenants, opts, source, now }) {
+export function renderHtmlReport({ tenants, opts, source, now, platform }) {
   const today = new Date(now).toISOString().slice(0, 10);
   const start = windowStart(now, opts.days);
   const names = Object.keys(tenants);
@@ -166,9 +181,10 @@ ${blockedSection(name, t)}
 <h1>consent-edge report</h1>
 <p>${escapeHtml(source)}${opts.tenant ? `, tenant ${escapeHtml(opts.tenant)}` : ""}. Choices over the last ${opts.days} days (${escapeHtml(start)} to ${escapeHtml(today)}, UTC); the cookie inventory and blocked hosts as kept (13 months by default). Generated ${escapeHtml(new Date(now).toISOString())}.</p>
 </header>
-${names.length > 1 ? `<nav aria-label="Tenants"><ul>${names.map((n) => `<li><a href="#tenant-${escapeHtml(n)}">${escapeHtml(n)}</a></li>`).join("")}</ul></nav>` : ""}
+${names.length > 1 || platform ? `<nav aria-label="Sections"><ul>${names.map((n) => `<li><a href="#tenant-${escapeHtml(n)}">${escapeHtml(n)}</a></li>`).join("")}${platform ? '<li><a href="#platform">platform</a></li>' : ""}</ul></nav>` : ""}
 <main>
 ${sections.length ? sections.join("\n") : "<p>No records and no inventory yet.</p>"}
+${platformSectionHtml(platform)}
 </main>
 <footer><p class="note">Cookie classification: the Open Cookie Database (Apache License 2.0), vendored in scripts/data/open-cookie-database/.</p></footer>
 </body>
