@@ -45,8 +45,8 @@ const OPTS = {
   // the extra workerd CPU of the 10 rounds before (the report gives each case's range over rounds)
   // and bring the full run under 12 minutes.
   rounds: num("BENCH_ROUNDS", quick ? 2 : 4),
-  seconds: num("BENCH_SECONDS", quick ? 0.8 : 2),
-  warmupSeconds: num("BENCH_WARMUP_SECONDS", quick ? 0.2 : 0.4),
+  seconds: num("BENCH_SECONDS", quick ? 0.5 : 2),
+  warmupSeconds: num("BENCH_WARMUP_SECONDS", quick ? 0.15 : 0.4),
   connections: num("BENCH_CONNECTIONS", 50),
   downloadBytes: num("BENCH_DOWNLOAD_MIB", quick ? 128 : 1024) * MiB,
   uploadBytes: num("BENCH_UPLOAD_MIB", quick ? 16 : 100) * MiB,
@@ -242,7 +242,7 @@ function defineCases(ports, consent) {
 /** Every compared case's p99 against its baseline's, measured the same way in the same round (the issue's goal). */
 const P99_TARGET = 1.5;
 /** The open-loop latency runs (benchThroughput): rate = `share` of each case's closed-loop throughput. */
-const OPEN_LOOP = { share: num("BENCH_OPEN_SHARE", 0.5), rounds: num("BENCH_OPEN_ROUNDS", quick ? 1 : 2), seconds: num("BENCH_OPEN_SECONDS", quick ? 1 : 2) };
+const OPEN_LOOP = { share: num("BENCH_OPEN_SHARE", 0.5), rounds: num("BENCH_OPEN_ROUNDS", quick ? 1 : 2), seconds: num("BENCH_OPEN_SECONDS", quick ? 0.8 : 2) };
 
 // Baselines run around the cases they are compared with (each case and its floor side by side), so
 // drift hits all of them; a round's baseline is the median of its runs there.
@@ -340,7 +340,7 @@ async function instructionCounts(originPort, bundleMain, consent) {
 
 /** The size curve's page sizes (KB) of the ordinary page, and the size of the hostile pages and their ordinary comparison. */
 const SIZES_KB = (process.env.BENCH_SIZES_KB ?? (quick ? "10,1000,2000" : "10,100,500,1000,2000")).split(",").map(Number);
-const HOSTILE_KB = num("BENCH_HOSTILE_KB", 500);
+const HOSTILE_KB = num("BENCH_HOSTILE_KB", quick ? 200 : 500);
 
 /**
  * Extra workerd CPU per request against page size, each mode beside the empty rewriter's floor,
