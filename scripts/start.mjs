@@ -150,6 +150,8 @@ if (await waitForWorker(`${workerUrl}/`, () => running)) {
     or   curl -i -H 'Host: inai.opendatasoft.com' ${workerUrl}/
   The demo portal behind it (${origin.url}) sets statistics cookies on purpose: watch them being stripped.
   Choices made here are recorded in the local D1 database: see them with \`npm run report\`.
+  Policies come from the bundle; \`npm run policies -- --push\` writes them to the local KV, and the
+  running worker serves a change within POLICY_CACHE_SECONDS (60 s), without a restart.
   Ctrl-C stops both.
 `);
 } else if (running) {
