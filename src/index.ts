@@ -5,7 +5,6 @@
  */
 import { Hono } from "./hono";
 import type { WorkerEnv } from "./worker-env";
-import { indexConsentPolicy } from "./consent/consent-index";
 import { cookieValues } from "./cookies/cookie-header";
 import { CSP_REPORT_PATH, handleCspReport, reportSample, sampleReport } from "./csp";
 import { cookieInventory, seeBlockedHost, seeOriginSetCookies } from "./inventory";
@@ -26,8 +25,8 @@ import { classifyContentType } from "./rewrite/document";
 import { scheduled } from "./scheduled";
 import { consumeRecords } from "./store/queue";
 
-// Fail at start-up, not in the form handler, on a policy whose consent cannot be written.
-for (const policy of POLICIES.all) indexConsentPolicy(policy);
+// Nothing here walks the tenants: a policy whose consent cannot be written fails the build
+// (scripts/policies.mjs) and the push; the bundled ones are compiled on first use (policy/shipped.ts).
 
 // The worker's own env: every var of wrangler.toml (the shared routes need only ConsentEdgeEnv).
 const app = new Hono<WorkerEnv>();

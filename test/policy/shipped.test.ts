@@ -42,6 +42,22 @@ describe("shipped policies", () => {
     expect(copy.all.map((p) => canonicalJson(p))).toEqual(POLICIES.all.map((p) => canonicalJson(p)));
   });
 
+  it("compile a tenant on its first lookup only: start-up walks no policy", () => {
+    const copy = structuredClone(POLICY_DATA) as TenantPolicy[];
+    const registry = shippedRegistry(copy, POLICY_CHECKSUM);
+    const i = copy.findIndex((p) => p.id === "maia");
+    const j = copy.findIndex((p) => p.id !== "maia");
+    expect(copy.some((p) => Object.isFrozen(p))).toBe(false);
+    const maia = registry.byHost(copy[i].hosts[0])!;
+    expect(maia.id).toBe("maia");
+    expect(registry.byId("maia")).toBe(maia);
+    expect(Object.isFrozen(copy[i])).toBe(true);
+    expect(Object.isFrozen(copy[j])).toBe(false);
+    expect(registry.byId(copy[j].id)!.id).toBe(copy[j].id);
+    expect(Object.isFrozen(copy[j])).toBe(true);
+    expect(registry.byHost("nobody.example.org")).toBeUndefined();
+  });
+
   const edits: Edit[] = [
     ["a cookie renamed", (p) => void ((p[0].services[0].cookies[0] as { name: string }).name = "tracker")],
     ["a tracking service moved to necessary", (p) => void (p[0].services.find((s) => s.category !== "necessary")!.category = "necessary")],
