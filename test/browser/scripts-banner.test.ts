@@ -25,7 +25,8 @@ const ANALYTICS_HITS = ["matomo.js", "gtag.js", "matomo.php", "collect"] as cons
 const SCRIPT_COOKIE = /^(_ga|_gid|_pk_)/;
 
 describe("analytics scripts and the banner in Chromium", () => {
-  const chromium = useChromiumStack({ protocol: "http" });
+  // Its own stack: the checks read the origin's hit counters, which other suites' visits would move.
+  const chromium = useChromiumStack({ protocol: "http", own: true });
   const contexts: BrowserContext[] = [];
 
   beforeEach(async () => {
