@@ -9,6 +9,9 @@ const migrations = await readD1Migrations({ projectPath: import.meta.dirname });
 // Chromium and wrangler dev over http and https, and the operator's scripts).
 export default defineConfig({
   test: {
+    // Up to three test files at once, across both projects (vitest's default on 2 cores is one):
+    // the browser suites mostly wait on Chromium and wrangler dev, the workers files use the CPU.
+    maxWorkers: 3,
     projects: [
       {
         plugins: [
@@ -20,6 +23,8 @@ export default defineConfig({
                 ORIGIN_TIMEOUT_MS: "1500",
                 ORIGIN_BODY_IDLE_MS: "1500",
                 CSP_REPORT_SAMPLE: "1",
+                // "full" in CI (.ci/run): every property test's full case count (test/fuzz/runs.ts).
+                PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? "",
                 TEST_MIGRATIONS: migrations,
                 // The consent record's HMAC key in the worker under test (test/helpers.ts signs with env.CONSENT_SECRET).
                 CONSENT_SECRET: "test-only-consent-secret-binding-0123456789",
@@ -41,6 +46,11 @@ export default defineConfig({
           exclude: ["test/browser/**", "test/e2e/**", "test/scripts/**"],
           globalSetup: ["test/setup/origin.global.ts"],
           setupFiles: ["test/d1-setup.ts"],
+          // One workerd (miniflare) per vitest worker, shared by the files it runs, instead of one
+          // started per file (about 4 s each, most of this project's time). Files therefore share
+          // the worker's per-isolate state; a file that needs it fresh re-imports the worker after
+          // vi.resetModules() (test/inventory/inventory.test.ts).
+          isolate: false,
         },
       },
       {
@@ -48,9 +58,11 @@ export default defineConfig({
           name: "node",
           include: ["test/browser/**/*.test.ts", "test/e2e/**/*.test.ts", "test/scripts/**/*.test.ts"],
           environment: "node",
-          testTimeout: 60_000,
+          // The browser suites' stacks and Chromium, started once per run on first use and shared.
+          globalSetup: ["test/browser/broker.global.ts"],
+          // Scripts and browsers run three files at a time on two cores: room for a loaded machine.
+          testTimeout: 120_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
         },
       },
     ],

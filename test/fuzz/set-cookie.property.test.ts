@@ -1,6 +1,7 @@
 // Property tests of the cookie decision against the real maia policy and an independent oracle
-// (test/fuzz/oracle.ts, RFC 6265bis 5.6/5.7). 101,300 generated cases per run in this file; the
-// seed of a failure is printed by fast-check: add the shrunk case to regressions.test.ts.
+// (test/fuzz/oracle.ts, RFC 6265bis 5.6/5.7). 101,300 generated cases per run in this file in CI,
+// 49,300 in a plain `npm test` (runs.ts: counts over 12,000 are capped there); the seed of a
+// failure is printed by fast-check: add the shrunk case to regressions.test.ts.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Consent } from "../../src/consent/types";
@@ -8,11 +9,13 @@ import { MAX_REQUEST_COOKIES } from "../../src/cookies/cookie-header";
 import { filterRequestCookies, filterSetCookies } from "../../src/cookies/decide";
 import { POLICIES } from "../../src/policy";
 import { cookieHeader, grantedKeys, policyNames, setCookieLine } from "./arbitraries";
+import { count, runs } from "./runs";
 import { cookieNameOf, declaringService, isRecordPair, mayForward, mayStore, requestPairName, requestPairs, storedName } from "./oracle";
 
-// A failing property stops shrinking after 40 s and reports the smallest case found so far; a
-// passing one that runs out of time fails too (each takes under 10 s here).
-fc.configureGlobal({ interruptAfterTimeLimit: 40_000, markInterruptAsFailure: true });
+// A failing property stops shrinking after 120 s and reports the smallest case found so far; a
+// passing one that runs out of time fails too (each takes under 10 s on an idle machine; files
+// run three at a time on two cores, beside other work).
+fc.configureGlobal({ interruptAfterTimeLimit: 120_000, markInterruptAsFailure: true });
 
 const POLICY = POLICIES.byId("maia")!;
 const NAMES = policyNames(POLICY);
@@ -62,7 +65,7 @@ function checkFullConsent(input: readonly string[]): void {
   expect(kept.length + stripped.length).toBe(input.length);
 }
 
-describe("filterSetCookies, generated Set-Cookie lines (maia policy)", { timeout: 60_000 }, () => {
+describe("filterSetCookies, generated Set-Cookie lines (maia policy)", { timeout: 180_000 }, () => {
   it("the generator reaches every kind of line (sanity of the generator, 2,000 samples)", () => {
     const sample = fc.sample(line, { numRuns: 2000, seed: 42 });
     const names = sample.map(cookieNameOf);
@@ -74,22 +77,22 @@ describe("filterSetCookies, generated Set-Cookie lines (maia policy)", { timeout
     expect(sample.filter((l) => l.length > 8192).length).toBeGreaterThan(40);
   });
 
-  it("no consent: no line stored under a non-necessary name is kept (30,000 lists of up to 20 lines)", () => {
-    fc.assert(fc.property(lines(20), (input) => checkNoConsent(input)), { numRuns: 30_000 });
+  it(`no consent: no line stored under a non-necessary name is kept (${count(runs(30_000))} lists of up to 20 lines)`, () => {
+    fc.assert(fc.property(lines(20), (input) => checkNoConsent(input)), { numRuns: runs(30_000) });
   });
 
-  it("full consent: every declared line passes byte-for-byte and in order, nothing else (30,000 lists)", () => {
-    fc.assert(fc.property(lines(20), (input) => checkFullConsent(input)), { numRuns: 30_000 });
+  it(`full consent: every declared line passes byte-for-byte and in order, nothing else (${count(runs(30_000))} lists)`, () => {
+    fc.assert(fc.property(lines(20), (input) => checkFullConsent(input)), { numRuns: runs(30_000) });
   });
 
-  it("any consent: kept is exactly the lines of necessary or granted services, in order (15,000 lists)", () => {
+  it(`any consent: kept is exactly the lines of necessary or granted services, in order (${count(runs(15_000))} lists)`, () => {
     fc.assert(
       fc.property(lines(20), grantedKeys(POLICY), (input, granted) => {
         const { kept, stripped } = filterSetCookies(input, POLICY, consent(granted));
         expectSameStrings(kept, expectedKept(input, granted));
         expect(kept.length + stripped.length).toBe(input.length);
       }),
-      { numRuns: 15_000 },
+      { numRuns: runs(15_000) },
     );
   });
 
@@ -117,7 +120,7 @@ describe("filterSetCookies, generated Set-Cookie lines (maia policy)", { timeout
   });
 });
 
-describe("filterRequestCookies, generated Cookie headers (maia policy)", { timeout: 60_000 }, () => {
+describe("filterRequestCookies, generated Cookie headers (maia policy)", { timeout: 180_000 }, () => {
   function check(header: string, granted: ReadonlySet<string>): void {
     const { header: forwarded, refused } = filterRequestCookies(header, POLICY, consent(granted));
     // Never forwards a name the origin would read as a cookie without consent.
@@ -132,8 +135,8 @@ describe("filterRequestCookies, generated Cookie headers (maia policy)", { timeo
     for (const name of refusedNames) expect(mayForward(POLICY, name, granted) || isRecordPair(name)).toBe(false);
   }
 
-  it("forwards exactly the consented pairs, in order (25,000 headers)", () => {
-    fc.assert(fc.property(cookieHeader(NAMES), grantedKeys(POLICY), (h, granted) => check(h, granted)), { numRuns: 25_000 });
+  it(`forwards exactly the consented pairs, in order (${count(runs(25_000))} headers)`, () => {
+    fc.assert(fc.property(cookieHeader(NAMES), grantedKeys(POLICY), (h, granted) => check(h, granted)), { numRuns: runs(25_000) });
   });
 
   it("headers with 250 to 400 pairs, none and full consent (200 headers)", () => {

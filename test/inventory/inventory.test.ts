@@ -2,9 +2,14 @@
 // visitors carry, with the right source, classification and count.
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { beforeEach, describe, expect, it } from "vitest";
-import worker from "../../src/index";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { MAIA, respondPath } from "../helpers";
+
+// The isolate's tally is made on first use, with that request's INVENTORY_FLUSH_SECONDS: this file
+// needs the worker's modules as a fresh isolate has them, whatever other test files ran before it
+// in this one (the workers project shares an isolate between files).
+vi.resetModules();
+const { default: worker } = await import("../../src/index");
 
 // Flush after every request, so that each test sees its own counts at once.
 const ENV = { ...env, DB: env.INVENTORY_TEST_DB, INVENTORY_FLUSH_SECONDS: "0" };
