@@ -3,10 +3,15 @@
 // D1 within seconds although no request follows, kept alive by the request's waitUntil.
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
-import { inventoryTally } from "../../src/inventory";
+import { describe, expect, it, vi } from "vitest";
 import { MAIA } from "../helpers";
+
+// The isolate's tally is made on first use, with that request's env: this file needs the worker's
+// modules as a fresh isolate has them, whatever other test files ran before it in this one (the
+// workers project shares an isolate between files).
+vi.resetModules();
+const { default: worker } = await import("../../src/index");
+const { inventoryTally } = await import("../../src/inventory");
 
 // INVENTORY_FLUSH_SECONDS unset: the deployed default (60 s; a new name at most every 5 s).
 const ENV = { ...env, DB: env.IDLE_FLUSH_TEST_DB, INVENTORY_FLUSH_SECONDS: "" };
