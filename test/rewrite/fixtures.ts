@@ -72,3 +72,21 @@ export function chunked(text: string, size: number): ReadableStream<Uint8Array> 
     },
   });
 }
+
+/**
+ * Reads `body` to its end or its failure: `done` settles as the stream does (rejects with its
+ * error), and `received.text` holds what came out before, for pages expected to be cut.
+ */
+export function readToEnd(body: ReadableStream<Uint8Array>): { done: Promise<void>; received: { text: string } } {
+  const received = { text: "" };
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const done = (async () => {
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) return;
+      received.text += decoder.decode(r.value, { stream: true });
+    }
+  })();
+  return { done, received };
+}

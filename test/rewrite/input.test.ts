@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { RESET_RE } from "../banner-shape";
 import { injectBanner, rewriteHtml } from "../../src/rewrite";
-import { POLICY, htmlResponse, options } from "./fixtures";
+import { POLICY, htmlResponse, options, readToEnd } from "./fixtures";
 
 const TRACKER = `<script src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>`;
 const DOC = `<!doctype html><html><head>${TRACKER}</head><body><script>_paq.push(['trackPageView'])</script><p>x</p></body></html>`;
@@ -143,18 +143,9 @@ describe("bodies that end early or fail", () => {
       },
       { highWaterMark: 0 },
     );
-    const reader = (await rewriteHtml(htmlResponse(body), options({ banner: true }))).body!.getReader();
-    let text = "";
-    const decoder = new TextDecoder();
-    await expect(
-      (async () => {
-        for (;;) {
-          const r = await reader.read();
-          if (r.done) return;
-          text += decoder.decode(r.value, { stream: true });
-        }
-      })(),
-    ).rejects.toThrow();
+    const read = readToEnd((await rewriteHtml(htmlResponse(body), options({ banner: true }))).body!);
+    await expect(read.done).rejects.toThrow();
+    const text = read.received.text;
     expect(text).not.toContain(TRACKER);
     expect(text).not.toContain("consent-edge-banner");
   });

@@ -8,7 +8,7 @@ import { bannerBytes } from "../../src/rewrite/banner";
 import { bannerShapeOf } from "../banner-shape";
 import { ELEMENT_BUDGET } from "../../src/rewrite/scripts";
 import { PARSE_LIMIT } from "../../src/rewrite/unparsed";
-import { POLICY, htmlResponse, options } from "./fixtures";
+import { POLICY, htmlResponse, options, readToEnd } from "./fixtures";
 
 const TRACKER = `<script src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>`;
 const HEAD = `<!doctype html><html><head>${TRACKER}<script>_paq.push(['trackPageView'])</script></head><body><p>`;
@@ -92,18 +92,9 @@ describe("ELEMENT_BUDGET: elements brought to the enforced CSP's handlers", () =
 
   it(`${ELEMENT_BUDGET + 1} scripts: the page is cut before the element past the budget, never completed`, async () => {
     const res = await rewriteHtml(htmlResponse(scripts(ELEMENT_BUDGET + 1)), options({ cspMode: "enforce" }));
-    const reader = res.body!.getReader();
-    let text = "";
-    const decoder = new TextDecoder();
-    await expect(
-      (async () => {
-        for (;;) {
-          const r = await reader.read();
-          if (r.done) return;
-          text += decoder.decode(r.value, { stream: true });
-        }
-      })(),
-    ).rejects.toThrow(/more than 150/);
+    const read = readToEnd(res.body!);
+    await expect(read.done).rejects.toThrow(/more than 150/);
+    const text = read.received.text;
     expect(text).not.toContain("_paq.push(1)");
     expect(text).not.toContain("<p>end</p>");
   });
