@@ -3,27 +3,12 @@
 // string, the language and the key.
 import { describe, expect, it } from "vitest";
 import { BUILTIN_UI, PLACEHOLDERS, UI_KEYS } from "../../src/i18n/strings";
-import { BASES } from "../../src/policy/bundled.generated";
-import { createRegistry, PolicyError, validatePolicy } from "../../src/policy/index";
+import { createRegistry, validatePolicy } from "../../src/policy/index";
+import { base, errorOf, full, type Json } from "./fixture";
 
-type Json = Record<string, any>;
-const base = (): Json => structuredClone(BASES["opendatasoft.json"]) as Json;
-const full = (): Json => {
-  const { $schema: _, ...rest } = base();
-  return { ...rest, id: "maia", hosts: ["maia.opendatasoft.com"], siteUrl: "https://maia.opendatasoft.com" };
-};
 /** A complete set of UI strings for a language that is not built in ("xx"): English ones, marked. */
 const complete = (): Json => Object.fromEntries(UI_KEYS.map((k) => [k, k === "dir" ? "ltr" : k === "locale" ? "en" : `XX ${BUILTIN_UI.en[k]}`]));
 
-function errorOf(fn: () => unknown): PolicyError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof PolicyError) return e;
-    throw e;
-  }
-  throw new Error("expected a PolicyError");
-}
 const validateError = (edit: (p: Json) => void) => {
   const p = full();
   edit(p);

@@ -1,24 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { BASES } from "../../src/policy/bundled.generated";
-import { createRegistry, PolicyError, validatePolicy } from "../../src/policy/index";
-
-type Json = Record<string, any>;
-const base = (): Json => structuredClone(BASES["opendatasoft.json"]) as Json;
-const tenant = (): Json => ({ extends: "opendatasoft", id: "maia", hosts: ["maia.opendatasoft.com"], siteUrl: "https://maia.opendatasoft.com" });
-const full = (): Json => {
-  const { $schema: _, ...rest } = base();
-  return { ...rest, id: "maia", hosts: ["maia.opendatasoft.com"], siteUrl: "https://maia.opendatasoft.com" };
-};
-
-function errorOf(fn: () => unknown): PolicyError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof PolicyError) return e;
-    throw e;
-  }
-  throw new Error("expected a PolicyError");
-}
+import { createRegistry, validatePolicy } from "../../src/policy/index";
+import { base, errorOf, full, type Json, tenant } from "./fixture";
 
 /** Runs createRegistry on (base, maia tenant) after `edit`, returns the error's file, field and reason. */
 function registryError(edit: (b: Json, t: Json) => void, more: Record<string, unknown> = {}) {
