@@ -159,9 +159,13 @@ function firstPartyKept(res) {
   if (!scripts.some(([attrs]) => attrs.includes("/static/ods-frontend.js"))) return "first-party script was blocked too";
 }
 
+// The banner as the worker appends it: BANNER_RESET (src/rewrite/banner.ts: `<!--'"]]>-->`, then
+// end tags only) and the banner's own <div>.
+const BANNER_AT_END = /(?:<!--'"\]\]>-->(?:<\/[A-Za-z]+>)*)?<div id="consent-edge-banner"[\s\S]*<\/div>$/;
+
 /** The page's own end, then at most the banner, which the worker writes after the document's end. */
 export function endsWhole(html) {
-  return html.trimEnd().replace(/<div id="consent-edge-banner"[\s\S]*<\/div>$/, "").trimEnd().endsWith("</html>");
+  return html.trimEnd().replace(BANNER_AT_END, "").trimEnd().endsWith("</html>");
 }
 
 function checkHtml(res) {
