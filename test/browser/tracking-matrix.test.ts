@@ -179,10 +179,10 @@ for (const mode of Object.keys(MODES) as Array<keyof typeof MODES>) {
 
     async function openLane(options: BrowserContextOptions): Promise<Lane> {
       const context = await chromium.browser.newContext(options);
-      const page = await context.newPage();
-      const lane: Lane = { context, page, visit: { requests: [], tracked: () => {} } };
+      const lane: Lane = { context, page: undefined as unknown as Page, visit: { requests: [], tracked: () => {} } };
       // Tracker hosts never reach the network: the request is counted (for the visit under way) and answered here.
-      await page.route(
+      // Routed on the context, so that a page opened to replace the lane's (see leave) is routed too.
+      await context.route(
         (url) => TRACKER_HOSTS.test(url.hostname),
         (route) => {
           lane.visit.requests.push(route.request().url());
@@ -190,7 +190,27 @@ for (const mode of Object.keys(MODES) as Array<keyof typeof MODES>) {
           return fulfilTracker(route);
         },
       );
+      lane.page = await context.newPage();
       return lane;
+    }
+
+    /**
+     * Leaves the fixture for about:blank, so that nothing of it is counted for the next. A navigation
+     * the fixture started (a meta refresh, a Refresh header, a form) may still be under way and win
+     * over it, more than once on a loaded machine (seen in CI: "interrupted by another navigation"
+     * three times in a row): the lane then gets a new page, which no navigation of the old one reaches.
+     */
+    async function leave(lane: Lane): Promise<void> {
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        try {
+          await lane.page.goto("about:blank");
+          return;
+        } catch {
+          await lane.page.waitForLoadState("load").catch(() => {});
+        }
+      }
+      await lane.page.close().catch(() => {});
+      lane.page = await lane.context.newPage();
     }
 
     /** Why a fixture's navigation failed, by fixture name (for the frameset check's message). */
@@ -223,16 +243,7 @@ for (const mode of Object.keys(MODES) as Array<keyof typeof MODES>) {
       // The frameset's markup, for the message should its frames not be there.
       const html = f.name === "frameset" ? (await p.content()).slice(0, 2000) : "";
       const frames = p.frames().length;
-      // A navigation the fixture started (a meta refresh, a Refresh header) may still be under way: it wins once.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await p.goto("about:blank");
-          break;
-        } catch (e) {
-          if (attempt === 3 || !/interrupted by another navigation/.test(String(e))) throw e;
-          await p.waitForLoadState("load").catch(() => {});
-        }
-      }
+      await leave(lane);
       lane.visit = { requests: [], tracked: () => {} };
       // What this fixture left in the jar is its own: it is not counted against the lane's next one.
       if (cookies.length) await lane.context.clearCookies({ name: TRACKER_COOKIES });
