@@ -99,7 +99,9 @@ export function addFullCoverage(rewriter: HTMLRewriter, ctx: BlockingContext, de
             // Script URLs are the script handler's; plain links only navigate, unless to javascript:.
             // A form's action is not a plain navigation: it carries the form's fields (into a hidden
             // frame, it is a beacon), so one to a denied service is blocked like a fetch; the form
-            // then posts to the page itself.
+            // then goes to about:blank, where nothing is sent. (Without an action it would post to
+            // the page itself: its fields to the origin, and a page that submits its form into a
+            // frame on load would nest itself frame in frame, without end.)
             if (tag === "script" && name !== "data") break;
             if (name === "data" && tag !== "object") break;
             const navigation = NAVIGATION_ONLY.has(tag) && name !== "action" && name !== "formaction";
@@ -114,7 +116,10 @@ export function addFullCoverage(rewriter: HTMLRewriter, ctx: BlockingContext, de
               break;
             }
             const id = urlBlocked(raw, ctx);
-            if (id) block(name, id);
+            if (id) {
+              block(name, id);
+              if (name === "action" || name === "formaction") e.setAttribute(name, "about:blank");
+            }
             break;
           }
           case "srcset":

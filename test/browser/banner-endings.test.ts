@@ -9,9 +9,12 @@
 import type { BrowserContext, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { type ChromiumStack, useChromiumStack } from "./chromium";
+import { inLanes } from "./lanes";
 import { useTrackerServer } from "./tracker-server";
 
 const BANNER = "#consent-edge-banner";
+/** Endings visited side by side (./lanes.ts). */
+const LANES = 4;
 // Not a preloaded HSTS host (google-analytics.com is: Chromium would upgrade the form to https).
 const TRACKER_RULES = ["MAP *.tracker.test 127.0.0.1"];
 
@@ -86,23 +89,31 @@ for (const [mode, vars, endings] of [
     const trk = () => `http://www.tracker.test:${tracker.port}`;
 
     it("every ending: the banner is shown, Refuse all is recorded, the tracker never reached", { timeout: 300_000 }, async () => {
-      const failures: string[] = [];
-      for (const [name, ending] of endings) {
-        tracker.reset();
-        const context = await chromium.browser.newContext();
-        try {
-          const page = await context.newPage();
-          const path = fixture(START + ending.replace("TRK", trk()));
-          await page.goto(`${chromium.base}${path}`);
-          await refuseThroughBanner(chromium, context, page, path);
-        } catch (err) {
-          failures.push(`${name}: ${String(err).split("\n")[0].slice(0, 200)}`);
-        } finally {
-          await context.close();
-        }
-        if (tracker.connections !== 0) failures.push(`${name}: ${tracker.connections} connection(s) to the tracker ${JSON.stringify(tracker.hits)}`);
-      }
-      expect(failures).toEqual([]);
+      tracker.reset();
+      // Each ending's tracker URLs carry its number (/e<i>/…), so that a connection is told by its path.
+      const failures = await inLanes(
+        endings,
+        LANES,
+        async () => {
+          const context = await chromium.browser.newContext();
+          return { context, page: await context.newPage() };
+        },
+        ({ context }) => context.close(),
+        async ({ context, page }, [name, ending], i) => {
+          // A new visitor each time: nothing of the previous ending's choice stays in the lane's jar.
+          await context.clearCookies();
+          try {
+            const path = fixture(START + ending.replace("TRK", `${trk()}/e${i}`));
+            await page.goto(`${chromium.base}${path}`);
+            await refuseThroughBanner(chromium, context, page, path);
+            return [];
+          } catch (err) {
+            return [`${name}: ${String(err).split("\n")[0].slice(0, 200)}`];
+          }
+        },
+      );
+      if (tracker.connections !== 0) failures.push([`${tracker.connections} connection(s) to the tracker ${JSON.stringify(tracker.hits)} (/e<i>: endings[i])`]);
+      expect(failures.flat()).toEqual([]);
     });
 
     if (mode !== "scan") {

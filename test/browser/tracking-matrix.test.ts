@@ -14,6 +14,7 @@ import { deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { BrowserContext, BrowserContextOptions, Page, Route } from "playwright-core";
 import { useChromiumStack, visitorContext } from "./chromium";
+import { inLanes } from "./lanes";
 
 const TRACKER_HOSTS = /(^|\.)(google-analytics\.com|googletagmanager\.com|stats\.example\.org|matomo\.cloud)$/;
 const TRACKER_COOKIES = /^(_ga|_gid|trk)/;
@@ -126,31 +127,8 @@ const MODES = {
  */
 const ONLY_PARSING_STOPS = ["meta refresh"];
 
-/**
- * Lanes of visits at once. Each lane is a browser context of its own (a copy of the visitor's jar)
- * with one page that visits its share of the fixtures in turn: a new page costs Chromium a
- * renderer process, about 1 s of CPU here, against about 0.2 s for a visit in a page it keeps.
- */
+/** Lanes of visits at once (./lanes.ts): each a browser context (a copy of the visitor's jar) with one page. */
 const LANES = 4;
-
-/** Runs `visit` over `items` in `lanes` lanes (each its own `open()`ed lane, used in turn); results in the items' order. */
-async function inLanes<T, L, R>(items: readonly T[], lanes: number, open: () => Promise<L>, close: (lane: L) => Promise<void>, visit: (lane: L, item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const run = async () => {
-    const lane = await open();
-    try {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await visit(lane, items[i]!);
-      }
-    } finally {
-      await close(lane);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, run));
-  return results;
-}
 
 for (const mode of Object.keys(MODES) as Array<keyof typeof MODES>) {
   describe(`trackers in Chromium, ${MODES[mode].title}`, () => {
@@ -174,7 +152,7 @@ for (const mode of Object.keys(MODES) as Array<keyof typeof MODES>) {
     interface Lane {
       context: BrowserContext;
       page: Page;
-      visit: { requests: string[]; tracked: () => void };
+      visit: { requests: string[]; tracked: () => void; navigated?: boolean };
     }
 
     async function openLane(options: BrowserContextOptions): Promise<Lane> {
@@ -186,6 +164,8 @@ for (const mode of Object.keys(MODES) as Array<keyof typeof MODES>) {
         (url) => TRACKER_HOSTS.test(url.hostname),
         (route) => {
           lane.visit.requests.push(route.request().url());
+          // The page itself leaves for the tracker (a meta refresh, a Refresh header): see visit.
+          if (route.request().isNavigationRequest() && route.request().frame() === lane.page.mainFrame()) lane.visit.navigated = true;
           lane.visit.tracked();
           return fulfilTracker(route);
         },
@@ -195,22 +175,21 @@ for (const mode of Object.keys(MODES) as Array<keyof typeof MODES>) {
     }
 
     /**
-     * Leaves the fixture for about:blank, so that nothing of it is counted for the next. A navigation
-     * the fixture started (a meta refresh, a Refresh header, a form) may still be under way and win
-     * over it, more than once on a loaded machine (seen in CI: "interrupted by another navigation"
-     * three times in a row): the lane then gets a new page, which no navigation of the old one reaches.
+     * Leaves the fixture for about:blank, so that nothing of it is counted for the next. A page that
+     * left for a tracker by itself is first let arrive there (see visit): leaving while that
+     * navigation was still being answered made Playwright's goto fail ("interrupted by another
+     * navigation", CI) or, once, page.close() never return. Should leaving still fail, the lane gets
+     * a new page.
      */
     async function leave(lane: Lane): Promise<void> {
-      for (let attempt = 1; attempt <= 2; attempt++) {
-        try {
-          await lane.page.goto("about:blank");
-          return;
-        } catch {
-          await lane.page.waitForLoadState("load").catch(() => {});
-        }
-      }
-      await lane.page.close().catch(() => {});
+      const ok = await lane.page.goto("about:blank").then(
+        () => true,
+        () => false,
+      );
+      if (ok) return;
+      const old = lane.page;
       lane.page = await lane.context.newPage();
+      await Promise.race([old.close().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 5000))]);
     }
 
     /** Why a fixture's navigation failed, by fixture name (for the frameset check's message). */
@@ -239,6 +218,8 @@ for (const mode of Object.keys(MODES) as Array<keyof typeof MODES>) {
         await Promise.race([firstTracker, new Promise<void>((resolve) => (timer = setTimeout(resolve, 8000)))]);
         clearTimeout(timer);
       }
+      // A page that left for a tracker by itself: arrived there (loaded) before anything else is done.
+      if (lane.visit.navigated) await p.waitForURL((u) => TRACKER_HOSTS.test(u.hostname), { waitUntil: "load", timeout: 8000 }).catch(() => {});
       const cookies = (await lane.context.cookies()).map((c) => c.name).filter((n) => TRACKER_COOKIES.test(n));
       // The frameset's markup, for the message should its frames not be there.
       const html = f.name === "frameset" ? (await p.content()).slice(0, 2000) : "";

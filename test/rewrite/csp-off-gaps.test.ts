@@ -13,8 +13,8 @@ const CASES: Array<[string, string, string, string]> = [
   ["a piwik.php endpoint", `<img src="https://stats.example.org/piwik.php?idsite=1" alt="">`, `<img src="https://stats.example.org/piwik.php`, `data-blocked-src="https://stats.example.org/piwik.php`],
   ["a server-side GA4 collection endpoint", `<img src="https://sgtm.example.org/g/collect?v=2&amp;tid=G-X" alt="">`, `<img src="https://sgtm.example.org/g/collect`, `data-blocked-src="https://sgtm.example.org/g/collect`],
   ["a hosted Matomo Tag Manager container", `<script src="https://cdn.matomo.cloud/example.matomo.cloud/container_AbCd.js"></script>`, `container_AbCd.js"></script>`, `container_AbCd.js" type="text/plain" data-consent-blocked="matomo"></script>`],
-  ["a form posting to a tracker into a frame", `<iframe name="sink"></iframe><form action="https://www.google-analytics.com/collect" method="post" target="sink"><input name="v" value="1"></form>`, `<form action="https://www.google-analytics.com/collect"`, `data-blocked-action="https://www.google-analytics.com/collect"`],
-  ["a button's formaction to a tracker", `<form><button formaction="https://www.google-analytics.com/collect">x</button></form>`, `<button formaction="https://www.google-analytics.com/collect"`, `data-blocked-formaction="https://www.google-analytics.com/collect"`],
+  ["a form posting to a tracker into a frame", `<iframe name="sink"></iframe><form action="https://www.google-analytics.com/collect" method="post" target="sink"><input name="v" value="1"></form>`, `<form action="https://www.google-analytics.com/collect"`, `method="post" target="sink" data-blocked-action="https://www.google-analytics.com/collect" action="about:blank"`],
+  ["a button's formaction to a tracker", `<form><button formaction="https://www.google-analytics.com/collect">x</button></form>`, `<button formaction="https://www.google-analytics.com/collect"`, `<button data-blocked-formaction="https://www.google-analytics.com/collect" formaction="about:blank"`],
 ];
 
 describe("the rewriter alone (CSP off) closes the gaps the issue names", () => {
@@ -29,6 +29,12 @@ describe("the rewriter alone (CSP off) closes the gaps the issue names", () => {
       expect(granted).not.toContain(neutral);
     });
   }
+
+  it("a form whose action was blocked goes to about:blank, not to the page itself (no fields to the origin, no frame nesting itself)", async () => {
+    const out = await rewrite(`<form action="https://www.google-analytics.com/collect"><input name="v"></form><form action="/search"><input name="q"></form>`, { policy: maia, consent: consentOf(), cspMode: "off" });
+    expect(out).toContain(`<form data-blocked-action="https://www.google-analytics.com/collect" action="about:blank"`);
+    expect(out).toContain(`<form action="/search">`);
+  });
 
   it("a link to a tracker stays a link (a navigation carries no form)", async () => {
     const out = await rewrite(`<a href="https://www.google-analytics.com/about">x</a>`, { policy: maia, consent: consentOf(), cspMode: "off" });
