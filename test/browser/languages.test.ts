@@ -121,7 +121,7 @@ async function withContext<T>(options: object, lang: string, run: (page: Page, c
   }
 }
 
-describe.each([...BUILTIN_LANGS])("in %s", (lang) => {
+describe.concurrent.each([...BUILTIN_LANGS])("in %s", (lang) => {
   const ui = BUILTIN_UI[lang];
 
   it.each([
