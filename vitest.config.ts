@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { LongestFirst } from "./test/setup/sequencer";
 
 // The real schema, applied to the tests' local D1 by test/d1-setup.ts (miniflare's D1, not a mock).
 const migrations = await readD1Migrations({ projectPath: import.meta.dirname });
@@ -9,9 +10,12 @@ const migrations = await readD1Migrations({ projectPath: import.meta.dirname });
 // Chromium and wrangler dev over http and https, and the operator's scripts).
 export default defineConfig({
   test: {
-    // Up to three test files at once, across both projects (vitest's default on 2 cores is one):
-    // the browser suites mostly wait on Chromium and wrangler dev, the workers files use the CPU.
-    maxWorkers: 3,
+    // Up to four test files at once, across both projects (vitest's default on 2 cores is one):
+    // the browser suites mostly wait on Chromium, wrangler dev and spawned wrangler commands
+    // (a full run at three kept the two cores 55 % busy), the workers files use the CPU.
+    maxWorkers: 4,
+    // The longest files first (test/setup/sequencer.ts), whatever timings vitest has cached.
+    sequence: { sequencer: LongestFirst },
     projects: [
       {
         plugins: [

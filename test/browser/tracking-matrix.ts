@@ -1,4 +1,5 @@
-// Tracking blocked by the browser itself, in real Chromium through wrangler dev: one fixture page
+// The tracking matrix (tracking-matrix-*.test.ts, one file per mode so that the three run side
+// by side): tracking blocked by the browser itself, in real Chromium through wrangler dev: one fixture page
 // per way trackers got through before (odd markup, elements the rewriter did not cover, inline
 // code, content types, encodings, headers), each visited with no choice, refused, and under
 // Sec-GPC, counting the requests Chromium makes to tracker hosts (intercepted, must be 0) and
@@ -9,7 +10,7 @@
 // Three times: with the CSP enforced (the default), with CSP_MODE=off, where the rewriter alone
 // must hold, and with MARKUP_MODE=csp-only, where nothing is parsed and the CSP alone must hold
 // (except for the one vector only parsing stops, which that declaration covers: a meta refresh).
-// The demo portal's own pages load under the enforced CSP without a violation.
+// The demo portal's own pages load under the enforced CSP without a violation (tracking-matrix-enforce.test.ts).
 import { deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { BrowserContext, BrowserContextOptions, Page, Route } from "playwright-core";
@@ -115,7 +116,7 @@ async function fulfilTracker(route: Route): Promise<void> {
 
 type State = "no choice" | "refused" | "Sec-GPC" | "consent";
 
-const MODES = {
+export const MODES = {
   enforce: { title: "CSP enforced", vars: {} },
   off: { title: "CSP off (rewriter alone)", vars: { CSP_MODE: "off" } },
   "csp-only": { title: "CSP enforced, markup csp-only (nothing parsed)", vars: { MARKUP_MODE: "csp-only" } },
@@ -130,7 +131,8 @@ const ONLY_PARSING_STOPS = ["meta refresh"];
 /** Lanes of visits at once (./lanes.ts): each a browser context (a copy of the visitor's jar) with one page. */
 const LANES = 4;
 
-for (const mode of Object.keys(MODES) as Array<keyof typeof MODES>) {
+/** The matrix's suite for one mode, in the test file that calls it (one file per mode, run side by side). */
+export function trackingMatrix(mode: keyof typeof MODES): void {
   describe(`trackers in Chromium, ${MODES[mode].title}`, () => {
     const chromium = useChromiumStack({ protocol: "http", vars: MODES[mode].vars });
 
@@ -267,27 +269,3 @@ for (const mode of Object.keys(MODES) as Array<keyof typeof MODES>) {
     });
   });
 }
-
-describe("the demo portal under the enforced CSP", () => {
-  const chromium = useChromiumStack({ protocol: "http" });
-
-  it("loads its pages, styles, forms and the banner with no CSP violation of its own resources", { timeout: 120_000 }, async () => {
-    const context = await chromium.browser.newContext();
-    await context.addInitScript(() => {
-      const w = window as unknown as { __violations: string[] };
-      w.__violations = [];
-      document.addEventListener("securitypolicyviolation", (e) => w.__violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
-    });
-    const p = await context.newPage();
-    for (const path of ["/", "/explore", "/explore/dataset/qualite-de-l-air/", "/login"]) {
-      const res = await p.goto(`${chromium.base}${path}`, { waitUntil: "networkidle" });
-      expect(res!.status(), path).toBe(200);
-      expect(res!.headers()["content-security-policy"], path).toContain("default-src 'self'");
-      expect(await p.evaluate(() => (window as unknown as { __violations: string[] }).__violations), path).toEqual([]);
-      // Its inline stylesheet applies and the banner is styled (inline styles allowed).
-      expect(await p.evaluate(() => getComputedStyle(document.body).marginTop), path).toBe("0px");
-      expect(await p.isVisible("#consent-edge-banner"), path).toBe(true);
-    }
-    await context.close();
-  });
-});
