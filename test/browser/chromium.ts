@@ -1,4 +1,4 @@
-// Real headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core, in front of the
+// Real headless Chromium (Debian's chromium-headless-shell or chromium: chromium-launch.ts) driven by playwright-core, in front of the
 // real stack (the test origin and `wrangler dev`). Tenant hostnames resolve to the local worker,
 // so the browser sends the tenant's Host and keeps cookies per tenant domain as in production.
 //

@@ -5,8 +5,8 @@
 // wave does. Measured in a full run (npm test, 2 cores): see docs/testing.md.
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
-/** The files known to take longest (a minute or more in a full run), longest first. */
-const LONGEST = [/\/tracking-matrix-[^/]*\.test\.ts$/, /\/report-analytics\.test\.ts$/, /\/check-deploy\.test\.ts$/, /\/languages\.test\.ts$/, /\/report\.test\.ts$/];
+/** The files known to take longest in a full run (docs/testing.md), longest first. */
+const LONGEST = [/\/report-analytics\.test\.ts$/, /\/tracking-matrix-[^/]*\.test\.ts$/, /\/check-deploy\.test\.ts$/, /\/languages\.test\.ts$/, /\/report\.test\.ts$/];
 
 export class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
