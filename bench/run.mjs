@@ -339,8 +339,8 @@ async function instructionCounts(originPort, bundleMain, consent) {
 }
 
 /** The size curve's page sizes (KB) of the ordinary page, and the size of the hostile pages and their ordinary comparison. */
-const SIZES_KB = (process.env.BENCH_SIZES_KB ?? (quick ? "10,1000,2000" : "10,100,500,1000,2000")).split(",").map(Number);
-const HOSTILE_KB = num("BENCH_HOSTILE_KB", quick ? 200 : 500);
+const SIZES_KB = (process.env.BENCH_SIZES_KB ?? (quick ? "10,300,1000,2000" : "10,100,300,500,1000,2000")).split(",").map(Number);
+const HOSTILE_KB = num("BENCH_HOSTILE_KB", quick ? 200 : 300);
 
 /**
  * Extra workerd CPU per request against page size, each mode beside the empty rewriter's floor,
@@ -632,8 +632,11 @@ const FLOOR_FACTOR = 1.3;
 const WIRE_FLOOR = { c: "G", e: "J", r: "S", m: "T" };
 const FLOOR_MARGIN_US = 60;
 
-/** Pages from this size on pass unparsed in scan mode (src/rewrite/unparsed.ts, PARSE_LIMIT: 1 MiB): the slope is taken below it. */
-const PARSE_LIMIT_KB = 1048;
+/**
+ * Pages from this size on pass unparsed in the size curve's scan mode, whose visitor gets the banner
+ * (src/rewrite/unparsed.ts, BANNER_PARSE_LIMIT: 384 KiB): the slope is taken below it.
+ */
+const PARSE_LIMIT_KB = 393;
 
 /** Least-squares slope of [kb, µs] points, in µs per MB. */
 function perMb(points) {

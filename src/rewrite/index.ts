@@ -24,7 +24,7 @@ import { addFullCoverage } from "./full";
 import { cleanHeaderVectors } from "./header-vectors";
 import { denialFor, matchUrl, preparePolicy } from "./match";
 import { type BlockingContext, ELEMENT_BUDGET, addHintsAndRefresh, addScripts } from "./scripts";
-import { PARSE_LIMIT, declaredLength, fitsUnparsed, passesUnparsed, unparsedPage } from "./unparsed";
+import { declaredLength, fitsUnparsed, parseLimit, passesUnparsed, unparsedPage } from "./unparsed";
 import { cleanReportingHeaders, hasReportingHeaders } from "./reporting";
 import { becomesWorkerScope } from "../csp/worker";
 import { forbidReuse } from "../proxy/cache";
@@ -108,11 +108,13 @@ export async function rewriteHtml(res: Response, opts: RewriteOptions): Promise<
     addCsp(headers, opts);
     return unparsedPage(res, headers, charset!, banner());
   }
-  // A page longer than PARSE_LIMIT passes unparsed where the enforced CSP (or nothing denied)
-  // leaves nothing to the rewriter but inline markers: its banner after it when one can follow.
+  // A page longer than the parse limit (PARSE_LIMIT, BANNER_PARSE_LIMIT when the banner is due)
+  // passes unparsed where the enforced CSP (or nothing denied) leaves nothing to the rewriter but
+  // inline markers: its banner after it when one can follow.
   const bounded = denial.empty || cspModeOf(opts) === "enforce";
+  const limit = parseLimit(opts.banner === true);
   const length = declaredLength(res.headers);
-  if (bounded && length !== undefined && length > PARSE_LIMIT) {
+  if (bounded && length !== undefined && length > limit) {
     addCsp(headers, opts);
     return unparsedPage(res, headers, charset!, fitsUnparsed({ charset: charset!, coding }, true) ? banner() : undefined);
   }
@@ -147,7 +149,7 @@ export async function rewriteHtml(res: Response, opts: RewriteOptions): Promise<
 
   // One Response: the Content-Type set above names the label the rewriter reads with (rewriterLabel).
   // Of unknown length (chunked, or a coding the runtime undid), the page is counted before it is parsed.
-  const input = await rewriterInput(res.body, coding, charset!, bounded && length === undefined ? PARSE_LIMIT : Infinity);
+  const input = await rewriterInput(res.body, coding, charset!, bounded && length === undefined ? limit : Infinity);
   if (input.kind === "too-long") return unparsedPage(res, headers, charset!, input.asIs && fitsUnparsed({ charset: charset!, coding }, true) ? banner() : undefined, input.stream);
   const out = rewriter.transform(new Response(input.stream, { status: res.status, statusText: res.statusText, headers }));
   if (!placed || !out.body) return out;

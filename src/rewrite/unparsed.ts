@@ -34,6 +34,20 @@ export function fitsUnparsed(plans: { charset: CharsetPlan; coding: CodingPlan }
  */
 export const PARSE_LIMIT = 1024 * 1024;
 
+/**
+ * The same bound for a page that gets the banner: its output is read in JavaScript chunk by
+ * chunk (./index.ts `withBannerOnFailure`, so that a page the parser gives up on still ends with
+ * the banner), which costs about 17 ms of CPU per MB here against 7 without the banner: a 1 MiB
+ * page took 18 ms. At 384 KiB a parsed page with the banner stays near 7 ms (docs/benchmarks.md);
+ * longer ones pass as csp-only pages do, the banner after them.
+ */
+export const BANNER_PARSE_LIMIT = 384 * 1024;
+
+/** The bound that applies to a page: BANNER_PARSE_LIMIT when the banner is due, PARSE_LIMIT otherwise. */
+export function parseLimit(banner: boolean): number {
+  return banner ? BANNER_PARSE_LIMIT : PARSE_LIMIT;
+}
+
 /** The body's length as the origin declared it, where the body arrives as sent (no Content-Encoding); otherwise unknown. */
 export function declaredLength(headers: Headers): number | undefined {
   if (headers.has("content-encoding")) return undefined;

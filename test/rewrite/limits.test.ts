@@ -1,4 +1,4 @@
-// What bounds a page's CPU (src/rewrite/unparsed.ts PARSE_LIMIT, src/rewrite/scripts.ts
+// What bounds a page's CPU (src/rewrite/unparsed.ts PARSE_LIMIT and BANNER_PARSE_LIMIT, src/rewrite/scripts.ts
 // ELEMENT_BUDGET): a page longer than the limit passes unparsed under the enforced CSP (its banner
 // after it), and a page that brings more elements than the budget to the handlers is cut there.
 // Both sides of each bound, in workerd's own HTMLRewriter.
@@ -7,7 +7,7 @@ import { rewriteHtml } from "../../src/rewrite";
 import { bannerBytes } from "../../src/rewrite/banner";
 import { bannerShapeOf } from "../banner-shape";
 import { ELEMENT_BUDGET } from "../../src/rewrite/scripts";
-import { PARSE_LIMIT } from "../../src/rewrite/unparsed";
+import { BANNER_PARSE_LIMIT, PARSE_LIMIT, parseLimit } from "../../src/rewrite/unparsed";
 import { POLICY, htmlResponse, options, readToEnd } from "./fixtures";
 
 const TRACKER = `<script src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>`;
@@ -41,31 +41,40 @@ const concat = (a: Uint8Array, b: Uint8Array) => {
   return out;
 };
 
-describe("pages longer than PARSE_LIMIT, enforced CSP", () => {
-  for (const [how, make] of [
-    ["with a Content-Length", (b: Uint8Array) => htmlResponse(b, { "content-length": String(b.length) })],
-    ["chunked (length unknown)", (b: Uint8Array) => htmlResponse(chunked(b))],
+describe("pages longer than the parse limit, enforced CSP", () => {
+  // PARSE_LIMIT for a page without the banner; BANNER_PARSE_LIMIT, lower, for one with it (its output is read in JavaScript).
+  for (const [limitName, limit, banner] of [
+    ["BANNER_PARSE_LIMIT", BANNER_PARSE_LIMIT, true],
+    ["PARSE_LIMIT", PARSE_LIMIT, false],
   ] as const) {
-    it(`${how}: PARSE_LIMIT bytes are parsed (tracker neutralised, banner in)`, async () => {
-      const res = await rewriteHtml(make(page(PARSE_LIMIT)), options({ cspMode: "enforce", banner: true }));
-      expect(res.headers.get("content-security-policy")).toMatch(/^default-src 'self'/);
-      const text = await res.text();
-      expect(text).toContain('type="text/plain" data-consent-blocked="matomo"');
-      expect(text).toContain('id="consent-edge-banner"');
-    });
+    for (const [how, make] of [
+      ["with a Content-Length", (b: Uint8Array) => htmlResponse(b, { "content-length": String(b.length) })],
+      ["chunked (length unknown)", (b: Uint8Array) => htmlResponse(chunked(b))],
+    ] as const) {
+      it(`${banner ? "banner due" : "no banner"}, ${how}: ${limitName} bytes are parsed (tracker neutralised${banner ? ", banner in" : ""})`, async () => {
+        expect(parseLimit(banner)).toBe(limit);
+        const res = await rewriteHtml(make(page(limit)), options({ cspMode: "enforce", banner }));
+        expect(res.headers.get("content-security-policy")).toMatch(/^default-src 'self'/);
+        const text = await res.text();
+        expect(text).toContain('type="text/plain" data-consent-blocked="matomo"');
+        expect(text.includes('id="consent-edge-banner"')).toBe(banner);
+      });
 
-    it(`${how}: PARSE_LIMIT + 1 bytes pass as sent, the enforced CSP on, the banner after the page`, async () => {
-      const body = page(PARSE_LIMIT + 1);
-      const res = await rewriteHtml(make(body), options({ cspMode: "enforce", banner: true }));
-      const csp = res.headers.get("content-security-policy")!;
-      expect(csp).toMatch(/^default-src 'self'/);
-      expect(csp).not.toContain("googletagmanager.com");
-      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
-      expect(res.headers.get("content-length")).toBeNull();
-      const out = await bytesOf(res);
-      expect(out.subarray(0, body.length)).toEqual(body);
-      expect(bannerShapeOf(out.subarray(body.length))).toBe(bannerShapeOf(bannerBytes(POLICY, "en", "/")));
-    });
+      it(`${banner ? "banner due" : "no banner"}, ${how}: ${limitName} + 1 bytes pass as sent, the enforced CSP on${banner ? ", the banner after the page" : ""}`, async () => {
+        const body = page(limit + 1);
+        const res = await rewriteHtml(make(body), options({ cspMode: "enforce", banner }));
+        const csp = res.headers.get("content-security-policy")!;
+        expect(csp).toMatch(/^default-src 'self'/);
+        expect(csp).not.toContain("googletagmanager.com");
+        expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+        const out = await bytesOf(res);
+        expect(out.subarray(0, body.length)).toEqual(body);
+        if (banner) {
+          expect(res.headers.get("content-length")).toBeNull();
+          expect(bannerShapeOf(out.subarray(body.length))).toBe(bannerShapeOf(bannerBytes(POLICY, "en", "/")));
+        } else expect(out.length).toBe(body.length);
+      });
+    }
   }
 
   it("a refused visitor's page past the limit with a Content-Length: the bytes as sent, its length kept", async () => {
