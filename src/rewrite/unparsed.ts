@@ -38,7 +38,7 @@ export const PARSE_LIMIT = 1024 * 1024;
  * The same bound for a page that gets the banner: its output is read in JavaScript chunk by
  * chunk (./index.ts `withBannerOnFailure`, so that a page the parser gives up on still ends with
  * the banner), which costs about 17 ms of CPU per MB here against 7 without the banner: a 1 MiB
- * page took 18 ms. At 384 KiB a parsed page with the banner stays near 7 ms (docs/benchmarks.md);
+ * page took 18 ms. A 300 KB page with the banner took 4.9 ms (docs/benchmarks.md), so 384 KiB stays near 6;
  * longer ones pass as csp-only pages do, the banner after them.
  */
 export const BANNER_PARSE_LIMIT = 384 * 1024;
