@@ -112,7 +112,7 @@ export async function rewriteHtml(res: Response, opts: RewriteOptions): Promise<
   // passes unparsed where the enforced CSP (or nothing denied) leaves nothing to the rewriter but
   // inline markers: its banner after it when one can follow.
   const bounded = denial.empty || cspModeOf(opts) === "enforce";
-  const limit = parseLimit(opts.banner === true);
+  const limit = parseLimit(opts.banner);
   const length = declaredLength(res.headers);
   if (bounded && length !== undefined && length > limit) {
     addCsp(headers, opts);

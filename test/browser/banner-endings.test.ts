@@ -9,12 +9,10 @@
 import type { BrowserContext, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { type ChromiumStack, useChromiumStack } from "./chromium";
-import { inLanes } from "./lanes";
+import { LANES, inLanes } from "./lanes";
 import { useTrackerServer } from "./tracker-server";
 
 const BANNER = "#consent-edge-banner";
-/** Endings visited side by side (./lanes.ts). */
-const LANES = 4;
 // Not a preloaded HSTS host (google-analytics.com is: Chromium would upgrade the form to https).
 const TRACKER_RULES = ["MAP *.tracker.test 127.0.0.1"];
 

@@ -15,7 +15,7 @@ import { deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { BrowserContext, BrowserContextOptions, Page, Route } from "playwright-core";
 import { useChromiumStack, visitorContext } from "./chromium";
-import { inLanes } from "./lanes";
+import { LANES, inLanes } from "./lanes";
 
 const TRACKER_HOSTS = /(^|\.)(google-analytics\.com|googletagmanager\.com|stats\.example\.org|matomo\.cloud)$/;
 const TRACKER_COOKIES = /^(_ga|_gid|trk)/;
@@ -128,8 +128,6 @@ export const MODES = {
  */
 const ONLY_PARSING_STOPS = ["meta refresh"];
 
-/** Lanes of visits at once (./lanes.ts): each a browser context (a copy of the visitor's jar) with one page. */
-const LANES = 4;
 
 /** The matrix's suite for one mode, in the test file that calls it (one file per mode, run side by side). */
 export function trackingMatrix(mode: keyof typeof MODES): void {
@@ -159,9 +157,9 @@ export function trackingMatrix(mode: keyof typeof MODES): void {
 
     async function openLane(options: BrowserContextOptions): Promise<Lane> {
       const context = await chromium.browser.newContext(options);
-      const lane: Lane = { context, page: undefined as unknown as Page, visit: { requests: [], tracked: () => {} } };
+      const lane: Lane = { context, page: await context.newPage(), visit: { requests: [], tracked: () => {} } };
       // Tracker hosts never reach the network: the request is counted (for the visit under way) and answered here.
-      // Routed on the context, so that a page opened to replace the lane's (see leave) is routed too.
+      // Routed on the context (its pages, the one open and any opened to replace it: see leave), before any visit.
       await context.route(
         (url) => TRACKER_HOSTS.test(url.hostname),
         (route) => {
@@ -172,7 +170,6 @@ export function trackingMatrix(mode: keyof typeof MODES): void {
           return fulfilTracker(route);
         },
       );
-      lane.page = await context.newPage();
       return lane;
     }
 

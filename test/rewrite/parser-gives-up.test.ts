@@ -7,21 +7,9 @@
 // failure before, at and past that size, in small and large input chunks.
 import { describe, expect, it } from "vitest";
 import { rewriteHtml } from "../../src/rewrite";
-import { htmlResponse, options } from "./fixtures";
+import { chunked, htmlResponse, options } from "./fixtures";
 
 const BANNER = 'id="consent-edge-banner"';
-const utf8 = (s: string) => new TextEncoder().encode(s);
-
-function chunked(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
-  let at = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(c) {
-      if (at >= bytes.length) return c.close();
-      c.enqueue(bytes.slice(at, at + size));
-      at += size;
-    },
-  });
-}
 
 describe("a page the parser gives up on, banner due", () => {
   for (const before of [100, 10_000, 16 * 1024, 40_000, 200_000]) {
@@ -29,7 +17,7 @@ describe("a page the parser gives up on, banner due", () => {
       it(`${before} bytes before <select><style>, input in ${chunk}-byte chunks: all of them kept, then the banner, nothing after`, async () => {
         const filler = "<p>" + "k".repeat(before) + "</p><p id=last-kept>kept</p>";
         const page = `<!doctype html><html><head><title>t</title></head><body>${filler}<select><style>p{}</style></select><p id=after>after</p></body></html>`;
-        const res = await rewriteHtml(htmlResponse(chunked(utf8(page), chunk)), options({ cspMode: "enforce", banner: true }));
+        const res = await rewriteHtml(htmlResponse(chunked(page, chunk)), options({ cspMode: "enforce", banner: true }));
         const text = await res.text();
         const banner = text.indexOf("<!--'\"]]>-->");
         expect(banner).toBeGreaterThanOrEqual(0);
