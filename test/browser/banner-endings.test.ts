@@ -9,7 +9,7 @@
 import type { BrowserContext, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { type ChromiumStack, useChromiumStack } from "./chromium";
-import { LANES, inLanes } from "./lanes";
+import { LANES, closeWithin, inLanes } from "./lanes";
 import { useTrackerServer } from "./tracker-server";
 
 const BANNER = "#consent-edge-banner";
@@ -96,7 +96,7 @@ for (const [mode, vars, endings] of [
           const context = await chromium.browser.newContext();
           return { context, page: await context.newPage() };
         },
-        ({ context }) => context.close(),
+        ({ context }) => closeWithin(context),
         async ({ context, page }, [name, ending], i) => {
           // A new visitor each time: nothing of the previous ending's choice stays in the lane's jar.
           await context.clearCookies();
@@ -147,7 +147,7 @@ for (const [mode, vars, endings] of [
         expect(tracker.connections).toBeGreaterThan(0);
         expect(tracker.hits.some((h) => h.path.startsWith("/collect?page=secret"))).toBe(true);
       } finally {
-        await context.close();
+        await closeWithin(context);
       }
     });
   });

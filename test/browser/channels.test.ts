@@ -10,6 +10,7 @@
 import type { BrowserContext, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { useChromiumStack, visitorContext } from "./chromium";
+import { closePage, closeWithin } from "./lanes";
 import { useTrackerServer } from "./tracker-server";
 
 function fixture(body: string, type = "text/html; charset=utf-8"): string {
@@ -93,10 +94,10 @@ for (const [mode, vars] of [
             // form-action refuses it (no byte of the request follows; SECURITY.md). Anything else: none.
             if (tracker.hits.length > 0 || (!form && tracker.connections > 0)) leaks.push(`${name}: ${tracker.connections} connection(s) ${JSON.stringify(tracker.hits)}`);
             if (form) preconnects.push(tracker.connections);
-            await p.close();
+            await closePage(p);
           }
         } finally {
-          await context.close();
+          await closeWithin(context);
         }
         expect(leaks).toEqual([]);
         // At most the one bare connection per form probe.
@@ -116,10 +117,11 @@ for (const [mode, vars] of [
           const deadline = Date.now() + 20_000;
           while (tracker.hits.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
           if (tracker.hits.length === 0) silent.push(name);
-          await p.close();
+          // The form probes' navigation to the tracker may still be under way.
+          await closePage(p);
         }
       } finally {
-        await context.close();
+        await closeWithin(context);
       }
       expect(silent).toEqual([]);
     });

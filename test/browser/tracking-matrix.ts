@@ -15,7 +15,7 @@ import { deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { BrowserContext, BrowserContextOptions, Page, Route } from "playwright-core";
 import { useChromiumStack, visitorContext } from "./chromium";
-import { LANES, inLanes } from "./lanes";
+import { LANES, closePage, closeWithin, inLanes } from "./lanes";
 
 const TRACKER_HOSTS = /(^|\.)(google-analytics\.com|googletagmanager\.com|stats\.example\.org|matomo\.cloud)$/;
 const TRACKER_COOKIES = /^(_ga|_gid|trk)/;
@@ -188,7 +188,7 @@ export function trackingMatrix(mode: keyof typeof MODES): void {
       if (ok) return;
       const old = lane.page;
       lane.page = await lane.context.newPage();
-      await Promise.race([old.close().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 5000))]);
+      await closePage(old);
     }
 
     /** Why a fixture's navigation failed, by fixture name (for the frameset check's message). */
@@ -237,7 +237,7 @@ export function trackingMatrix(mode: keyof typeof MODES): void {
           FIXTURES,
           LANES,
           () => openLane(options),
-          (lane) => lane.context.close(),
+          (lane) => closeWithin(lane.context),
           async (lane, f) => {
             const { requests, cookies, frames, html } = await visit(lane, f, "networkidle");
             const found: string[] = [];
@@ -259,7 +259,7 @@ export function trackingMatrix(mode: keyof typeof MODES): void {
         FIXTURES.filter((f) => f.runsWithConsent !== false),
         LANES,
         () => openLane(options),
-        (lane) => lane.context.close(),
+        (lane) => closeWithin(lane.context),
         async (lane, f) => ((await visit(lane, f, "tracker")).requests.length === 0 ? [f.name] : []),
       );
       expect(silent.flat()).toEqual([]);
