@@ -313,25 +313,31 @@ function addBanner(rewriter: HTMLRewriter, html: string, flushAtEnd: Array<() =>
  * stops with an error on markup whose text type it cannot tell without building the tree (a
  * `<style>` inside a `<select>`: "Parser error: … ambiguous …"). The page then ends there (what follows was not
  * read: fail closed), cleanly, with BANNER_RESET and the banner, so that a visitor can always
- * choose. Only pages that show the banner are read through this, in JavaScript, in pieces of at
- * least OUTPUT_PIECE bytes (workerd's `readAtLeast`): each read costs as much as the bytes it
- * brings, so fewer, larger reads halve what this adds to the parse (measured: a 300 KB page +4.9 ms
- * with a read per chunk, +2.6 to 3.7 ms with pieces of 16 KiB; docs/benchmarks.md). The price:
- * the visitor gets the page in pieces of 16 KiB (a page shorter than that, at its end), and on a
- * failure the piece under way is lost with it (test/rewrite/parser-gives-up.test.ts).
+ * choose. Only pages that show the banner are read through this, in JavaScript, in pieces
+ * (workerd's `readAtLeast`) written into an IdentityTransformStream, which the runtime sends
+ * natively. Each read and each write costs about as much whatever it carries, and the rewriter
+ * gives out chunks of about 4 KB, so the pieces are large: the first at least FIRST_PIECE (the
+ * page's head leaves early), the others at least OUTPUT_PIECE. Measured (docs/benchmarks.md): per MB
+ * of page, a read per chunk into a JavaScript stream cost 17 ms, pieces of 16 KiB 9–13, these
+ * pieces 6–6.6, as much as the rewriter without this (6.4–7; the empty rewriter 3.8–4.6). The
+ * price: the page goes out in those pieces (a page shorter than one, at its end), and on a failure
+ * the piece under way is lost with it (test/rewrite/parser-gives-up.test.ts).
  */
 /** lol-html's message for markup it cannot tell raw text from (measured in workerd 1.20261023). */
 const AMBIGUITY = /Parser error: .*ambiguous/;
-/** The least a read of the rewriter's output brings (but at the page's end), and the most. */
-const OUTPUT_PIECE = 16 * 1024;
-const OUTPUT_READ_MAX = 64 * 1024;
+/** The least the first read of the rewriter's output brings (but at the page's end), the least of the others, and the most of any. */
+const FIRST_PIECE = 16 * 1024;
+const OUTPUT_PIECE = 64 * 1024;
+const OUTPUT_READ_MAX = 128 * 1024;
 
 function withBannerOnFailure(body: ReadableStream<Uint8Array>, placement: BannerPlacement): ReadableStream<Uint8Array> {
   const reader = body.getReader({ mode: "byob" });
+  let least = FIRST_PIECE;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const { done, value } = await reader.readAtLeast(OUTPUT_PIECE, new Uint8Array(OUTPUT_READ_MAX));
+        const { done, value } = await reader.readAtLeast(least, new Uint8Array(OUTPUT_READ_MAX));
+        least = OUTPUT_PIECE;
         if (value && value.byteLength) controller.enqueue(value);
         if (done) controller.close();
       } catch (err) {

@@ -105,6 +105,33 @@ describe("origin faults", () => {
     await expectHealthy();
   });
 
+  // The banner-due page's output goes out in pieces (src/rewrite/index.ts withBannerOnFailure):
+  // the first one (at least 16 KiB) leaves while the origin is still sending, not at the end.
+  it("banner due, a page that stalls mid-way: its first piece reaches the visitor at once, then the read fails at the idle bound, no banner", async () => {
+    const started = Date.now();
+    const res = await call("/__fixture/stall-body?html=40000");
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let head = "";
+    while (head.length < 16 * 1024) {
+      const r = await reader.read();
+      expect(r.done).toBe(false);
+      head += new TextDecoder().decode(r.value);
+    }
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS - 500);
+    expect(head.startsWith("<!doctype html>")).toBe(true);
+    let rest = "";
+    let error: unknown;
+    try {
+      for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeDefined();
+    expect(rest).not.toContain("consent-edge-banner");
+    await expectHealthy();
+  });
+
   it("the idle bound follows ORIGIN_BODY_IDLE_MS", async () => {
     const res = await worker.fetch(
       new Request("http://maia.opendatasoft.com/__fixture/stall-body"),
