@@ -148,6 +148,7 @@ const FLOOR_WORKERS = [
   { name: "floor-append", source: "floor-append.mjs", portKey: "floorAppend" },
   { name: "floor-hono", source: "floor-hono.ts", portKey: "floorHono" },
   { name: "floor-csp", source: "floor-csp.mjs", portKey: "floorCsp" },
+  { name: "floor-scan", source: "floor-scan.mjs", portKey: "floorScan" },
 ].map((w) => ({ ...w, file: path.join(WORK, "floors", `${w.name}.mjs`) }));
 
 /**
@@ -234,6 +235,12 @@ function defineCases(ports, consent) {
       ...floor(ports.floorCsp, ["N"], "40 KB page (300 images, 300 links), the cookies as in (F), one fixed Content-Security-Policy set", PATHS.many, refused, (r) => checkFloorCsp(r, pages.many, FLOOR_CSP), "M", "page of hundreds of elements unparsed, cookies stripped, a CSP header set"),
       probe: () => probeFloorCookies(ports.floorCsp),
     },
+    // Scan mode's whole job on a parsed page (bench/floor-scan.mjs): not a target's floor but the
+    // least any worker doing all of it pays, printed in the parsed cases' notes (`whole`).
+    V: { ...floor(ports.floorScan, ["r"], "10 KB page, the first bytes probed, scripts' element and text handlers (no-op), the cookies as in (F), the CSP of (S)", PATHS.page, refused, (r) => checkFloorCsp(r, pages.page, FLOOR_CSP), "b", "scan mode's whole job on the 10 KB page, visitor refused"), whole: true },
+    X: { ...floor(ports.floorScan, ["m"], "40 KB page (300 images, 300 links), the first bytes probed, scripts' element and text handlers (no-op), the cookies as in (F), the CSP of (T)", PATHS.many, refused, (r) => checkFloorCsp(r, pages.many, FLOOR_CSP), "M", "scan mode's whole job on the 40 KB page, visitor refused"), whole: true },
+    Y: { ...floor(ports.floorScan, ["c"], "10 KB page, as (V), and the tail of (G) at the document's end", PATHS.page, base, (r) => checkFloorCsp(r, pages.page, FLOOR_CSP, FLOOR_TAIL), "b", "scan mode's whole job on the 10 KB page, banner due"), whole: true },
+    Z: { ...floor(ports.floorScan, ["e"], "100 KB page, as (V), and the tail of (G) at the document's end", PATHS.tracked, base, (r) => checkFloorCsp(r, pages.tracked, FLOOR_CSP, FLOOR_TAIL), "B", "scan mode's whole job on the 100 KB page, banner due"), whole: true },
     W: floor(ports.floorHono, ["d"], "10 KB page through a one-route Hono app, the consent record kept from the origin, the page as it came", PATHS.page, full, (r) => checkUntouched(r, pages.page), "b", "Hono, the record's cookie dropped from the request, nothing else"),
     H: floor(ports.floorPrivate, ["D"], "cacheable 10 KB page, one Response copy made private, no-store", PATHS.cacheable, base, (r) => checkUntouched(r, pages.page) ?? (/\bno-store\b/.test(r.headers["cache-control"] ?? "") && r.headers.etag === undefined ? undefined : `not made no-store (Cache-Control "${r.headers["cache-control"]}", ETag ${r.headers.etag})`), "K", "cacheable page made private, no-store, nothing else"),
   };
@@ -247,10 +254,10 @@ const OPEN_LOOP = { share: num("BENCH_OPEN_SHARE", 0.5), rounds: num("BENCH_OPEN
 // Baselines run around the cases they are compared with (each case and its floor side by side), so
 // drift hits all of them; a round's baseline is the median of its runs there.
 const ROUND_ORDER = [
-  ...["a", "b", "c", "C", "G", "b", "d", "W", "r", "b", "P", "R", "S", "b"],
+  ...["a", "b", "c", "C", "G", "Y", "b", "d", "W", "r", "b", "P", "V", "R", "S", "b"],
   ...["K", "D", "H", "K"],
-  ...["M", "m", "L", "N", "T", "M"],
-  ...["B", "e", "Q", "E", "J", "B"],
+  ...["M", "m", "L", "X", "N", "T", "M"],
+  ...["B", "e", "Q", "Z", "E", "J", "B"],
   ...["A", "f", "F", "A"],
 ];
 
@@ -391,7 +398,7 @@ async function benchThroughput(ports, workerdPid, consent) {
   }
   // A CSP floor stands for its cases only while its fixed header is as long as theirs.
   for (const [id, c] of Object.entries(cases)) {
-    if (c.port !== ports.floorCsp || !ok[id]) continue;
+    if ((c.port !== ports.floorCsp && c.port !== ports.floorScan) || !ok[id]) continue;
     for (const of of c.floorOf) {
       const theirs = checked[of]?.headers["content-security-policy"];
       if (!theirs || String(theirs).length === FLOOR_CSP.length) continue;
@@ -469,6 +476,7 @@ async function benchThroughput(ports, workerdPid, consent) {
       row: c.row,
       target: c.target,
       floorOf: c.floorOf,
+      whole: c.whole,
       rps: median(per.rps),
       extraUs: median(per.extraUs),
       extraCpuUs: median(per.extraCpuUs),
@@ -537,7 +545,8 @@ function targetRows(r) {
   for (const [id, x] of Object.entries(ratios)) {
     if (x.floorOf) continue;
     const vs = `(${caseName(id)}) / (${caseName(x.base)})`;
-    const mine = floors.filter(([, f]) => f.floorOf.includes(id));
+    const mine = floors.filter(([, f]) => f.floorOf.includes(id) && !f.whole);
+    const whole = floors.find(([, f]) => f.floorOf.includes(id) && f.whole);
     const floorNote = mine.map(([fid, f]) => `; floor (${caseName(fid)}) ${fmt(f.rps, 3)}, ${signed(f.extraCpuUs)} workerd CPU`).join("");
     // The target: extra workerd CPU per request against the floor's, in the same rounds.
     for (const [fid, f] of mine) {
@@ -549,7 +558,8 @@ function targetRows(r) {
         `${signed(x.extraCpuUs)} vs ${signed(f.extraCpuUs)}`,
         Number.isFinite(x.extraCpuUs) && Number.isFinite(f.extraCpuUs) ? x.extraCpuUs <= limit : undefined,
         `limit ${signed(limit)}; ${parsed ? `${fmt(x.extraCpuUs / f.extraCpuUs, 2)}× the floor's` : `${signed(x.extraCpuUs - f.extraCpuUs)} over the floor`}; per round (µs): case ${range(x.perRound.extraCpuUs)}, floor ${range(f.perRound.extraCpuUs)}` +
-          (parsed && ratios[WIRE_FLOOR[id]] ? `; the parse (${caseName(fid)}) and the wire work of the unparsed floor (${caseName(WIRE_FLOOR[id])}: ${WIRE_FLOOR[id] === "G" || WIRE_FLOOR[id] === "J" ? "cookies, the banner appended" : "cookies, the CSP"}) together: ${signed(f.extraCpuUs + ratios[WIRE_FLOOR[id]].extraCpuUs)}` : ""),
+          (parsed && ratios[WIRE_FLOOR[id]] ? `; the parse (${caseName(fid)}) and the wire work of the unparsed floor (${caseName(WIRE_FLOOR[id])}: ${WIRE_FLOOR[id] === "G" || WIRE_FLOOR[id] === "J" ? "cookies, the banner appended" : "cookies, the CSP"}) together: ${signed(f.extraCpuUs + ratios[WIRE_FLOOR[id]].extraCpuUs)}` : "") +
+          (parsed && whole && Number.isFinite(whole[1].extraCpuUs) ? `; scan mode's whole job done by a floor (${caseName(whole[0])}): ${signed(whole[1].extraCpuUs)}, ${whole[1].extraCpuUs > limit ? "over the limit: out of reach for any worker here" : "under the limit"}` : ""),
       );
     }
     add(`${x.row}: throughput ${vs} (the blocked issue's target ≥ ${x.target}, reported only)`, fmt(x.rps, 3), null, extraOf(x) + floorNote);

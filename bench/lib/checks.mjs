@@ -144,11 +144,12 @@ export function checkFloorAppended(res, expectedBody, tail) {
 }
 
 /**
- * The CSP floor (bench/floor-csp.mjs): only the 3 necessary cookies, the page byte for byte, and
- * exactly one enforced Content-Security-Policy, `csp`.
+ * The CSP floor (bench/floor-csp.mjs) and the scan floor (bench/floor-scan.mjs): only the 3
+ * necessary cookies, the page byte for byte (then `tail`, when given), and exactly one enforced
+ * Content-Security-Policy, `csp`.
  */
-export function checkFloorCsp(res, expectedBody, csp) {
-  const bad = sameNames(res, NECESSARY_COOKIES) ?? bodyDiffers(res, expectedBody);
+export function checkFloorCsp(res, expectedBody, csp, tail) {
+  const bad = sameNames(res, NECESSARY_COOKIES) ?? bodyDiffers(res, tail ? Buffer.concat([expectedBody, Buffer.from(tail)]) : expectedBody);
   if (bad) return bad;
   const got = res.headers["content-security-policy"];
   if (got !== csp) return got === undefined ? "no Content-Security-Policy header" : `Content-Security-Policy not the floor's (${String(got).length} characters, expected ${csp.length})`;
