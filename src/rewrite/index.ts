@@ -314,14 +314,14 @@ function addBanner(rewriter: HTMLRewriter, html: string, flushAtEnd: Array<() =>
  * `<style>` inside a `<select>`: "Parser error: … ambiguous …"). The page then ends there (what follows was not
  * read: fail closed), cleanly, with BANNER_RESET and the banner, so that a visitor can always
  * choose. Only pages that show the banner are read through this, in JavaScript, in pieces
- * (workerd's `readAtLeast`) written into an IdentityTransformStream, which the runtime sends
- * natively. Each read and each write costs about as much whatever it carries, and the rewriter
+ * (workerd's `readAtLeast`). Each read costs about as much whatever it brings, and the rewriter
  * gives out chunks of about 4 KB, so the pieces are large: the first at least FIRST_PIECE (the
- * page's head leaves early), the others at least OUTPUT_PIECE. Measured (docs/benchmarks.md): per MB
- * of page, a read per chunk into a JavaScript stream cost 17 ms, pieces of 16 KiB 9–13, these
- * pieces 6–6.6, as much as the rewriter without this (6.4–7; the empty rewriter 3.8–4.6). The
- * price: the page goes out in those pieces (a page shorter than one, at its end), and on a failure
- * the piece under way is lost with it (test/rewrite/parser-gives-up.test.ts).
+ * page's head leaves early), the others at least OUTPUT_PIECE. Measured (docs/benchmarks.md): per
+ * MB of page, a read per chunk cost 17 ms, pieces of 16 KiB 9–13, these pieces 6.3–8, about as
+ * much as the rewriter without this (6.4–7; the empty rewriter 4–4.6); writing the pieces into an
+ * IdentityTransformStream instead cost the 10 KB page about 100 µs more. The price: the page goes
+ * out in those pieces (a page shorter than one, at its end), and on a failure the piece under way
+ * is lost with it (test/rewrite/parser-gives-up.test.ts).
  */
 /** lol-html's message for markup it cannot tell raw text from (measured in workerd 1.20261023). */
 const AMBIGUITY = /Parser error: .*ambiguous/;
