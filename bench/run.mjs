@@ -361,6 +361,7 @@ async function benchSizes(ports, pid) {
     { id: "scan", port: ports.edge, headers: base, label: "scan mode, banner due" },
     { id: "csp-only", port: ports.edgeUnparsed, headers: base, label: "csp-only, banner due" },
     { id: "floor", port: ports.floorRewriter, headers: base, label: "empty HTMLRewriter (floor)" },
+    { id: "whole", port: ports.floorScan, headers: base, label: "scan mode's whole job (floor-scan)" },
   ];
   const pages = [
     ...SIZES_KB.map((kb) => ({ key: `ordinary:${kb}`, kind: "ordinary", kb, path: `${PATHS.sized}?kind=ordinary&kb=${kb}` })),
@@ -581,7 +582,8 @@ function targetRows(r) {
       `size curve: scan mode's extra workerd CPU per MB ≤ 1.5× the empty rewriter's (pages ${parsed.map((p) => p.kb).join(", ")} KB, parsed)`,
       `${fmt(scan / floor, 2)}×`,
       Number.isFinite(scan / floor) ? scan / floor <= 1.5 : undefined,
-      `scan ${fmt(scan / 1000, 2)} ms per MB, empty rewriter ${fmt(floor / 1000, 2)}, csp-only ${fmt(slope("csp-only") / 1000, 2)} (least squares over the sizes)`,
+      `scan ${fmt(scan / 1000, 2)} ms per MB, empty rewriter ${fmt(floor / 1000, 2)}, csp-only ${fmt(slope("csp-only") / 1000, 2)} (least squares over the sizes)` +
+        (Number.isFinite(slope("whole")) ? `; scan mode's whole job done by a floor (floor-scan): ${fmt(slope("whole") / 1000, 2)} ms per MB, ${fmt(slope("whole") / floor, 2)}× the empty rewriter's${slope("whole") / floor > 1.5 ? ": out of reach for any worker here" : ""}` : ""),
     );
     const worst = (mode) => Math.max(...ordinary.map((p) => curve[p.key].extraUs[mode]));
     for (const mode of ["scan", "csp-only"]) {

@@ -314,21 +314,23 @@ function addBanner(rewriter: HTMLRewriter, html: string, flushAtEnd: Array<() =>
  * `<style>` inside a `<select>`: "Parser error: … ambiguous …"). The page then ends there (what follows was not
  * read: fail closed), cleanly, with BANNER_RESET and the banner, so that a visitor can always
  * choose. Only pages that show the banner are read through this, in JavaScript, in pieces
- * (workerd's `readAtLeast`). Each read costs about as much whatever it brings, and the rewriter
- * gives out chunks of about 4 KB, so the pieces are large: the first at least FIRST_PIECE (the
- * page's head leaves early), the others at least OUTPUT_PIECE. Measured (docs/benchmarks.md): per
- * MB of page, a read per chunk cost 17 ms, pieces of 16 KiB 9–13, these pieces 6.3–8, about as
- * much as the rewriter without this (6.4–7; the empty rewriter 4–4.6); writing the pieces into an
- * IdentityTransformStream instead cost the 10 KB page about 100 µs more. The price: the page goes
- * out in those pieces (a page shorter than one, at its end), and on a failure the piece under way
- * is lost with it (test/rewrite/parser-gives-up.test.ts).
+ * (workerd's `readAtLeast`). Each read costs the parse more the less it brings (the rewriter gives
+ * out chunks of about 4 KB), so the pieces are large: the first at least FIRST_PIECE (the page's
+ * head, with its stylesheets and scripts, leaves early), the others at least OUTPUT_PIECE. Such a
+ * page is at most BANNER_PARSE_LIMIT (384 KiB) long: past its head it leaves in one or two pieces.
+ * Measured (docs/benchmarks.md), CPU per MB of page: a read per chunk 17 ms, pieces of 16 KiB
+ * 9–13, of 64 KiB 6.1–6.6, of 256 KiB 4.9–5.3, as much as a worker that does only the unavoidable
+ * part of the job (bench/floor-scan.mjs: 4.9–5.3; the empty rewriter 3.7–4.1); writing the pieces
+ * into an IdentityTransformStream instead cost the 10 KB page about 100 µs more. The price: the
+ * page after its head goes out in those pieces (a shorter rest, at its end), and on a failure the
+ * piece under way is lost with it (test/rewrite/parser-gives-up.test.ts).
  */
 /** lol-html's message for markup it cannot tell raw text from (measured in workerd 1.20261023). */
 const AMBIGUITY = /Parser error: .*ambiguous/;
 /** The least the first read of the rewriter's output brings (but at the page's end), the least of the others, and the most of any. */
 const FIRST_PIECE = 16 * 1024;
-const OUTPUT_PIECE = 64 * 1024;
-const OUTPUT_READ_MAX = 128 * 1024;
+const OUTPUT_PIECE = 256 * 1024;
+const OUTPUT_READ_MAX = OUTPUT_PIECE + 64 * 1024;
 
 function withBannerOnFailure(body: ReadableStream<Uint8Array>, placement: BannerPlacement): ReadableStream<Uint8Array> {
   const reader = body.getReader({ mode: "byob" });

@@ -38,9 +38,9 @@ export const PARSE_LIMIT = 1024 * 1024;
  * The same bound for a page that gets the banner: its output is read in JavaScript (./index.ts
  * `withBannerOnFailure`, so that a page the parser gives up on still ends with the banner), which
  * cost about 17 ms of CPU per MB here when read chunk by chunk (a 1 MiB page took 18 ms, past the
- * Free plan's 10 ms) and about 6.3 in pieces of 64 KiB, against the empty rewriter's 4.1. A 300 KB
- * page with the banner takes 2.8 ms (docs/benchmarks.md), so 384 KiB stays near 4, with room for
- * a loaded machine; longer ones pass as csp-only pages do, the banner after them.
+ * Free plan's 10 ms) and about 5 in pieces of 256 KiB, against the empty rewriter's 4. A 300 KB
+ * page with the banner takes about 2.5 ms (docs/benchmarks.md), so 384 KiB stays near 3, with
+ * room for a loaded machine; longer ones pass as csp-only pages do, the banner after them.
  */
 export const BANNER_PARSE_LIMIT = 384 * 1024;
 

@@ -3,7 +3,7 @@
 // withBannerOnFailure): what is sent is the page as written up to some point before the failure,
 // byte for byte, then the banner; nothing after the failure is sent (fail closed). What the
 // runtime had parsed but not yet given out when it failed is lost (its last input chunk at least;
-// and up to a piece more, as the output is read in pieces of at least 16 KiB, then 64 KiB). The
+// and up to a piece more, as the output is read in pieces of at least 16 KiB, then 256 KiB). The
 // cases put the failure before, at and past those sizes, in small and large input chunks.
 import { describe, expect, it } from "vitest";
 import { rewriteHtml } from "../../src/rewrite";
@@ -12,7 +12,7 @@ import { chunked, htmlResponse, options } from "./fixtures";
 const BANNER = 'id="consent-edge-banner"';
 
 describe("a page the parser gives up on, banner due", () => {
-  for (const before of [100, 10_000, 16 * 1024, 40_000, 64 * 1024, 100_000, 200_000]) {
+  for (const before of [100, 10_000, 16 * 1024, 40_000, 100_000, 200_000, 272 * 1024, 300_000]) {
     for (const chunk of [1024, 64 * 1024]) {
       it(`${before} bytes before <select><style>, input in ${chunk}-byte chunks: all of them kept, then the banner, nothing after`, async () => {
         const filler = "<p>" + "k".repeat(before) + "</p><p id=last-kept>kept</p>";
