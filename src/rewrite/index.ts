@@ -321,7 +321,7 @@ function addBanner(rewriter: HTMLRewriter, html: string, flushAtEnd: Array<() =>
  * Measured (docs/benchmarks.md), CPU per MB of page: a read per chunk 17 ms, pieces of 16 KiB
  * 9–13, of 64 KiB 6.1–6.6, of 256 KiB 4.9–5.3, as much as a worker that does only the unavoidable
  * part of the job (bench/floor-scan.mjs: 4.9–5.3; the empty rewriter 3.7–4.1); writing the pieces
- * into an IdentityTransformStream instead cost the 10 KB page about 100 µs more. The price: the
+ * into an IdentityTransformStream instead gained nothing, per MB or on a 10 KB page. The price: the
  * page after its head goes out in those pieces (a shorter rest, at its end), and on a failure the
  * piece under way is lost with it (test/rewrite/parser-gives-up.test.ts).
  */
