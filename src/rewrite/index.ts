@@ -319,8 +319,8 @@ function addBanner(rewriter: HTMLRewriter, html: string, flushAtEnd: Array<() =>
  * head, with its stylesheets and scripts, leaves early), the others at least OUTPUT_PIECE. Such a
  * page is at most BANNER_PARSE_LIMIT (384 KiB) long: past its head it leaves in one or two pieces.
  * Measured (docs/benchmarks.md), CPU per MB of page: a read per chunk 17 ms, pieces of 16 KiB
- * 9–13, of 64 KiB 5.8–8.2, of 256 KiB 4.9–5.3, as much as a worker that does only the unavoidable
- * part of the job (bench/floor-scan.mjs: 4.9–5.3; the empty rewriter 3.7–4.1); writing the pieces
+ * 9–13, of 64 KiB 5.8–8.2, of 256 KiB 4.9–5.4, as much as a worker that does only the unavoidable
+ * part of the job (bench/floor-scan.mjs: 4.6–5.4; the empty rewriter 3.6–4.2); writing the pieces
  * into an IdentityTransformStream instead gained nothing, per MB or on a 10 KB page. The price: the
  * page after its head goes out in those pieces (a shorter rest, at its end), and on a failure the
  * piece under way is lost with it (test/rewrite/parser-gives-up.test.ts).
