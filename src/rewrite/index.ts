@@ -327,10 +327,11 @@ function addBanner(rewriter: HTMLRewriter, html: string, flushAtEnd: Array<() =>
  */
 /** lol-html's message for markup it cannot tell raw text from (measured in workerd 1.20261023). */
 const AMBIGUITY = /Parser error: .*ambiguous/;
-/** The least the first read of the rewriter's output brings (but at the page's end), the least of the others, and the most of any. */
+/** The least the first read of the rewriter's output brings (but at the page's end), and the least of the others. */
 const FIRST_PIECE = 16 * 1024;
 const OUTPUT_PIECE = 256 * 1024;
-const OUTPUT_READ_MAX = OUTPUT_PIECE + 64 * 1024;
+/** What a read may bring beyond its least: its buffer is that much longer. */
+const READ_ROOM = 64 * 1024;
 
 function withBannerOnFailure(body: ReadableStream<Uint8Array>, placement: BannerPlacement): ReadableStream<Uint8Array> {
   const reader = body.getReader({ mode: "byob" });
@@ -338,7 +339,7 @@ function withBannerOnFailure(body: ReadableStream<Uint8Array>, placement: Banner
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const { done, value } = await reader.readAtLeast(least, new Uint8Array(OUTPUT_READ_MAX));
+        const { done, value } = await reader.readAtLeast(least, new Uint8Array(least + READ_ROOM));
         least = OUTPUT_PIECE;
         if (value && value.byteLength) controller.enqueue(value);
         if (done) controller.close();
