@@ -15,15 +15,12 @@ const LONGEST = [/\/report-analytics\.test\.ts$/, /\/tracking-matrix-[^/]*\.test
 
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const sorted = await super.sort(files);
     const rank = (f: TestSpecification) => {
       const i = LONGEST.findIndex((re) => re.test(f.moduleId));
       return i < 0 ? LONGEST.length : i;
     };
-    return sorted
-      .map((f, i) => ({ f, i, r: rank(f) }))
-      .sort((a, b) => a.r - b.r || a.i - b.i)
-      .map((x) => x.f);
+    // Array.prototype.sort is stable: files of the same rank keep vitest's order.
+    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b));
   }
 }
 
